@@ -1,0 +1,286 @@
+"""Immutable types for what tally reads: quantities, dates, grades, sources and reports.
+
+Every parsed value keeps the text it came from, so that the audit trail can quote the input as
+printed.  Reports are held column-wise (:class:`ReportTable`) because a casualty dataset can hold
+millions of them; :class:`Report` is a view of one row for the places where people read reports
+one at a time (``validate``, ``explain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from casualty_cli.errors import Finding, Location
+
+
+class QuantityKind(StrEnum):
+    """How a count was stated; each kind has its own kernel (statistics.md section 2)."""
+
+    EXACT = "exact"
+    AT_LEAST = "at_least"
+    MORE_THAN = "more_than"
+    UP_TO = "up_to"
+    FEWER_THAN = "fewer_than"
+    NEARLY = "nearly"
+    ABOUT = "about"
+    RANGE = "range"
+    VAGUE = "vague"
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One band of a claim kernel: the count lies in ``[low, high]`` with probability ``weight``.
+
+    An atom has ``low == high``.
+    """
+
+    low: int
+    high: int
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A count as a reporter printed it, and what tally reads it to mean.
+
+    ``value`` is the number stated (``745`` in "at least 745"), ``low``/``high`` the interval the
+    words themselves allow (``high`` is None when open-ended), ``kernel`` the claim kernel of
+    statistics.md section 2, and ``conservative`` the ACLED-style point figure.
+    """
+
+    text: str
+    kind: QuantityKind
+    value: int | None
+    low: int
+    high: int | None
+    kernel: tuple[Component, ...]
+    conservative: int
+    most_likely: int | None = None
+    word: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def support(self) -> tuple[int, int]:
+        """The smallest interval holding every band of the kernel."""
+        return min(c.low for c in self.kernel), max(c.high for c in self.kernel)
+
+
+class DatePrecision(StrEnum):
+    INSTANT = "instant"
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class DateValue:
+    """A date as printed and the days it covers.
+
+    A day covers itself; "March 2025" covers 2025-03-01 to 2025-03-31.  ``instant`` holds the
+    date-time when a time of day was given (aware if a zone was given).
+    """
+
+    text: str
+    start: date
+    end: date
+    precision: DatePrecision
+    instant: datetime | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodValue:
+    """A ``period`` field as printed: a window with an optional open end.
+
+    ``end`` is None for ``START/`` (the window runs to the report's publication date).
+    """
+
+    text: str
+    start: DateValue
+    end: DateValue | None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The inclusive days a count covers, resolved against the report and the incident.
+
+    ``start`` is None for a cumulative count with no known beginning; ``end`` is None only when a
+    cumulative report has no publication date.  ``cumulative`` marks "as of" counts.
+    """
+
+    start: date | None
+    end: date | None
+    cumulative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A reliability grade as printed and the probability ``q`` that a claim so graded is valid."""
+
+    text: str
+    q: float
+    letter: str | None = None
+    credibility: int | None = None
+
+
+class Outcome(StrEnum):
+    KILLED = "killed"
+    INJURED = "injured"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source declared in a ``sources:`` mapping (or a ``--sources`` file)."""
+
+    id: str
+    name: str | None = None
+    grade: Grade | None = None
+    aliases: tuple[str, ...] = ()
+    location: Location = Location()
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryNode:
+    """A parent category and its disjoint parts; ``complete`` when the parts add up to it."""
+
+    name: str
+    parts: tuple[str, ...]
+    complete: bool = False
+    location: Location = Location()
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    title: str | None = None
+    start: date | None = None
+
+
+# The contract's report fields, in the contract's order (contract.md section 1).
+REPORT_FIELDS: tuple[str, ...] = (
+    "source",
+    "via",
+    "published",
+    "period",
+    "place",
+    "category",
+    "outcome",
+    "count",
+    "grade",
+    "url",
+    "quote",
+    "notes",
+    "id",
+)
+REQUIRED_FIELDS: tuple[str, ...] = ("source", "count")
+ROOT_CATEGORY = "all"
+DEFAULT_GRADE_TEXT = "F"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One claim, by one source, about one count of people: a row of a :class:`ReportTable`."""
+
+    location: Location
+    id: str
+    source: str
+    via: str | None
+    published: DateValue | None
+    period: PeriodValue | None
+    window: Window
+    place: tuple[str, ...]
+    category: tuple[str, ...]
+    outcome: Outcome
+    count: Quantity
+    grade: Grade
+    url: str | None = None
+    quote: str | None = None
+    notes: str | None = None
+
+    @property
+    def category_path(self) -> str:
+        return "/".join(self.category) if self.category else ROOT_CATEGORY
+
+    @property
+    def place_path(self) -> str:
+        return "/".join(self.place)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Factor(Generic[T]):
+    """A column stored as distinct values and one code per row (parse each distinct text once)."""
+
+    levels: tuple[T, ...]
+    codes: Sequence[int]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, row: int) -> T:
+        return self.levels[self.codes[row]]
+
+
+@dataclass(frozen=True, eq=False)
+class ReportTable:
+    """Every usable report of one load, column by column.
+
+    Text columns hold one string per report (``""`` when absent); parsed columns are factorised.
+    ``findings`` lists the warnings met while loading (errors stop the load instead).
+    """
+
+    files: tuple[str, ...]
+    file_codes: Sequence[int]
+    lines: Sequence[int]
+    ids: Sequence[str]
+    source: Factor[str]
+    via: Factor[str]
+    place: Factor[tuple[str, ...]]
+    category: Factor[tuple[str, ...]]
+    outcome: Factor[Outcome]
+    count: Factor[Quantity]
+    grade: Factor[Grade]
+    published: Factor[DateValue | None]
+    period: Factor[PeriodValue | None]
+    window: Factor[Window]
+    url: Sequence[str]
+    quote: Sequence[str]
+    notes: Sequence[str]
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    categories: Mapping[str, CategoryNode] = field(default_factory=dict)
+    incident: Incident = Incident()
+    findings: tuple[Finding, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def location(self, row: int) -> Location:
+        return Location(self.files[self.file_codes[row]], self.lines[row])
+
+    def report(self, row: int) -> Report:
+        return Report(
+            location=self.location(row),
+            id=self.ids[row],
+            source=self.source[row],
+            via=self.via[row] or None,
+            published=self.published[row],
+            period=self.period[row],
+            window=self.window[row],
+            place=self.place[row],
+            category=self.category[row],
+            outcome=self.outcome[row],
+            count=self.count[row],
+            grade=self.grade[row],
+            url=self.url[row] or None,
+            quote=self.quote[row] or None,
+            notes=self.notes[row] or None,
+        )
+
+    def __iter__(self) -> Iterator[Report]:
+        return (self.report(row) for row in range(len(self)))
