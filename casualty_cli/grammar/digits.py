@@ -15,7 +15,7 @@ from casualty_cli.errors import GrammarError
 
 # Bidi controls and other format characters (category Cf) change how a number *looks*
 # ("\u202e547" displays as 745) without changing what it *is*.
-_ZERO_WIDTH_ALLOWED = frozenset()
+_ZERO_WIDTH_ALLOWED: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ def _script_of(char: str) -> str:
 
 
 def reject_format_characters(text: str) -> None:
-    """Refuse invisible format characters (U+202E and friends) with the code point in the message."""
+    """Refuse invisible format characters (U+202E and friends), naming the code point."""
     for char in text:
         if unicodedata.category(char) == "Cf" and char not in _ZERO_WIDTH_ALLOWED:
             raise GrammarError(
@@ -66,6 +66,7 @@ def fold_digits(text: str) -> AsciiText:
         if value is None:
             out.append(char)
         else:
-            scripts[_script_of(char) if not char.isascii() else "Ascii"] = None
+            script = "Ascii" if char.isascii() else _script_of(char)
+            scripts[script] = None
             out.append(chr(48 + value))
     return AsciiText("".join(out), tuple(scripts))

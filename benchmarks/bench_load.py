@@ -1,0 +1,209 @@
+"""How fast does ``casualty_cli.load_reports`` read a large CSV, next to Python's csv module?
+
+    python benchmarks/bench_load.py [--rows 1000000] [--repeat 3] [--seed 1]
+
+The synthetic file is generated once into ``benchmarks/out/`` (git-ignored) by ``generate.py``
+and reused while it exists.  Two things are timed with ``time.perf_counter``, each run in a fresh
+interpreter so that every run starts cold and its peak memory is its own:
+
+- the floor: the csv module merely reading the file (``for row in csv.reader(f): pass``);
+- the load: ``casualty_cli.load_reports([path])``, which reads, parses and checks every report.
+
+The best time of ``--repeat`` runs is kept, and the largest peak resident set size
+(``ru_maxrss``; it includes the interpreter itself and, for the load, importing the package).
+The result is a Markdown table on standard output; progress goes to standard error.
+Timings belong here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence, Sized
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Protocol
+
+HERE: Final = Path(__file__).resolve().parent
+OUT_DIR: Final = HERE / "out"
+MODES: Final = ("floor", "load")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    peak_kib: int
+    rows: int
+
+
+# --- child side: one measurement in a fresh interpreter -------------------------------------
+
+
+def measure_floor(path: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    rows = 0
+    with path.open(newline="", encoding="utf-8") as f:
+        for _row in csv.reader(f):
+            rows += 1
+    return time.perf_counter() - start, rows - 1  # minus the header row
+
+
+class LoadReports(Protocol):
+    """The public API under test: ``casualty_cli.load_reports``."""
+
+    def __call__(self, paths: Sequence[str | os.PathLike[str]], /) -> Sized: ...
+
+
+def measure_load(path: Path) -> tuple[float, int]:
+    # Imported here, and before the clock starts: the import is not what is being measured.
+    # Looked up by name so that this script runs (and type-checks) whatever the package's state.
+    api = importlib.import_module("casualty_cli")
+    load_reports: LoadReports = api.load_reports
+
+    start = time.perf_counter()
+    table = load_reports([path])
+    return time.perf_counter() - start, len(table)
+
+
+def child(mode: str, path: Path) -> int:
+    seconds, rows = measure_floor(path) if mode == "floor" else measure_load(path)
+    # ru_maxrss is in KiB on Linux and in bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = peak // 1024 if sys.platform == "darwin" else peak
+    print(json.dumps({"seconds": seconds, "peak_kib": peak_kib, "rows": rows}))
+    return 0
+
+
+# --- parent side ------------------------------------------------------------------------------
+
+
+def run_child(mode: str, path: Path) -> Run:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(path)]
+    # Measure this working tree's package, installed or not.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise RuntimeError(f"{mode} run failed (exit {done.returncode}): {last[0]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return Run(float(result["seconds"]), int(result["peak_kib"]), int(result["rows"]))
+
+
+def best_of(mode: str, path: Path, repeat: int) -> Run:
+    runs = []
+    for i in range(repeat):
+        run = run_child(mode, path)
+        print(f"  {mode} run {i + 1}/{repeat}: {run.seconds:.3f} s", file=sys.stderr)
+        runs.append(run)
+    best = min(runs, key=lambda r: r.seconds)
+    return Run(best.seconds, max(r.peak_kib for r in runs), best.rows)
+
+
+def ensure_file(rows: int, seed: int, regenerate: bool) -> Path:
+    path = OUT_DIR / f"reports-{rows}-seed{seed}.csv"
+    if regenerate or not path.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        start = time.perf_counter()
+        cmd = [sys.executable, str(HERE / "generate.py"), str(rows), str(path), "--seed", str(seed)]
+        subprocess.run(cmd, check=True)
+        print(f"  generated in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return path
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpus() -> int:
+    """The CPUs this process may run on, as ``nproc`` counts them."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def mib(kib: int) -> str:
+    return f"{kib / 1024:.0f}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="default 1,000,000")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; default 3")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed; default 1")
+    parser.add_argument(
+        "--floor-only", action="store_true", help="time only the csv floor, not load_reports"
+    )
+    parser.add_argument("--regenerate", action="store_true", help="rewrite the input file")
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        mode, path = args.child
+        if mode not in MODES:
+            parser.error(f"--child MODE must be one of {', '.join(MODES)}")
+        return child(mode, Path(path))
+    if args.rows < 1 or args.repeat < 1:
+        parser.error("--rows and --repeat must be at least 1")
+
+    path = ensure_file(args.rows, args.seed, args.regenerate)
+    size_mb = path.stat().st_size / 1e6
+    print(f"input: {path} ({size_mb:.0f} MB)", file=sys.stderr)
+
+    floor = best_of("floor", path, args.repeat)
+    load: Run | None = None
+    load_error = ""
+    if not args.floor_only:
+        try:
+            load = best_of("load", path, args.repeat)
+        except RuntimeError as e:
+            load_error = str(e)
+            print(f"  {load_error}", file=sys.stderr)
+
+    header = "| rows | floor (s) | load (s) | load / floor | floor peak (MiB) | load peak (MiB) |"
+    print(header)
+    print("|---:|---:|---:|---:|---:|---:|")
+    load_s = ratio = load_peak = "n/a"
+    if load is not None:
+        if load.rows != floor.rows:
+            print(
+                f"note: load_reports returned {load.rows:,} of {floor.rows:,} rows", file=sys.stderr
+            )
+        load_s, ratio = f"{load.seconds:.2f}", f"{load.seconds / floor.seconds:.1f}x"
+        load_peak = mib(load.peak_kib)
+    cells = [
+        f"{floor.rows:,}",
+        f"{floor.seconds:.2f}",
+        load_s,
+        ratio,
+        mib(floor.peak_kib),
+        load_peak,
+    ]
+    print("| " + " | ".join(cells) + " |")
+    print()
+    print(
+        f"Python {platform.python_version()}, {cpus()} CPUs ({cpu_model()}), "
+        f"{size_mb:.0f} MB CSV, best of {args.repeat}, seed {args.seed}."
+    )
+    if load_error:
+        print(f"load_reports not measured: {load_error}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

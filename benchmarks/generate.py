@@ -1,0 +1,248 @@
+"""Write N synthetic casualty reports for load and speed benchmarks.
+
+    python benchmarks/generate.py 1000000 benchmarks/out/reports.csv --seed 1 --format csv
+
+The reports use the report fields of tally's input contract and look like a large newsroom or
+monitoring dataset: about N/4 scopes (outcome, category, place), each covered by 2 to 6 sources,
+some of them relayed by news outlets; publication dates spread over a few months; counts that are
+mostly plain integers, with hedged phrases ("at least X", "more than X", "about X"), ranges
+("A-B") and "dozens" mixed in; Admiralty grades A to F.  Places and sources are fictional.
+
+The output is a pure function of (N, seed, format): the same arguments give the same bytes.
+Only the standard library is used, so the generator runs before the package is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Final, TextIO
+
+FIELDS: Final = (
+    "source",
+    "via",
+    "published",
+    "period",
+    "place",
+    "category",
+    "outcome",
+    "count",
+    "grade",
+    "url",
+)
+FORMATS: Final = ("csv", "ndjson", "yaml")
+
+COUNTRIES: Final = ("Aldoria", "Borvia", "Calimar", "Drevna", "Estmark")
+# "all" is written as an empty cell most of the time, as a reporter would leave it.
+CATEGORIES: Final = ("", "all", "civilians", "combatants", "civilians", "civilians/children")
+OUTCOMES: Final = ("", "", "", "", "", "killed", "injured", "missing")
+OUTLETS: Final = ("AP", "Reuters", "AFP", "BBC", "Al Jazeera", "DPA", "EFE")
+GRADE_LETTERS: Final = "ABCDEF"
+SOURCE_KINDS: Final = (
+    "Ministry of Health",
+    "Civil Defence",
+    "Human Rights Monitor",
+    "Red Crescent",
+    "Army Spokesman",
+    "Local Council",
+    "Hospital",
+    "UN Office",
+)
+FIRST_DAY: Final = date(2024, 1, 1)
+SPAN_DAYS: Final = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    place: str
+    category: str
+    outcome: str
+    true_count: int
+    first_day: int
+
+
+def make_sources(rng: random.Random, n: int) -> dict[str, list[str]]:
+    """For each country, ``n`` fictional source names such as ``Borvia Civil Defence 3``."""
+    return {
+        country: [f"{country} {rng.choice(SOURCE_KINDS)} {i}" for i in range(1, n + 1)]
+        for country in COUNTRIES
+    }
+
+
+def make_scope(rng: random.Random, regions: int, towns: int) -> Scope:
+    country = rng.choice(COUNTRIES)
+    place = f"{country}/Region{rng.randrange(1, regions + 1)}/Town{rng.randrange(1, towns + 1)}"
+    # Log-uniform true counts from 1 to about 5,000: most incidents are small.
+    true_count = max(1, round(5000 ** rng.random()))
+    return Scope(
+        place=place,
+        category=rng.choice(CATEGORIES),
+        outcome=rng.choice(OUTCOMES),
+        true_count=true_count,
+        first_day=rng.randrange(SPAN_DAYS - 14),
+    )
+
+
+def scope_key(scope: Scope) -> tuple[str, str, str]:
+    """What makes two scopes the same: an empty category is ``all``, an empty outcome killed."""
+    return scope.place, scope.category or "all", scope.outcome or "killed"
+
+
+def number(rng: random.Random, value: int) -> str:
+    """Write an integer as a reporter might: ``1234`` or ``1,234``."""
+    return f"{value:,}" if value >= 1000 and rng.random() < 0.5 else str(value)
+
+
+def phrase(rng: random.Random, true_count: int) -> str:
+    """One report's wording of a count near ``true_count``."""
+    noisy = max(0, round(true_count * rng.lognormvariate(0.0, 0.15)))
+    roll = rng.random()
+    if roll < 0.70:
+        return number(rng, noisy)
+    if roll < 0.78:
+        return f"at least {number(rng, noisy)}"
+    if roll < 0.84:
+        return f"more than {number(rng, max(0, noisy - 1))}"
+    if roll < 0.90:
+        return f"about {number(rng, noisy)}"
+    if roll < 0.97:
+        low = max(0, round(noisy * rng.uniform(0.6, 0.95)))
+        high = max(low + 1, round(noisy * rng.uniform(1.05, 1.5)))
+        return f"{number(rng, low)}-{number(rng, high)}"
+    if 20 <= noisy <= 120:
+        return "dozens"
+    return number(rng, noisy)
+
+
+def grade(rng: random.Random) -> str:
+    letter = rng.choices(GRADE_LETTERS, weights=(1, 4, 4, 2, 1, 2))[0]
+    if rng.random() < 0.2:
+        return f"{letter}{rng.randrange(1, 7)}"
+    return letter
+
+
+def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
+    """Yield ``n`` reports as mappings of field name to text (empty text = absent)."""
+    rng = random.Random(seed)
+    # About 3.9 reports per scope (2-6 origins, some relayed twice), so about n/4 scopes; the
+    # place space is sized so that a drawn scope is rarely one drawn before.
+    n_scopes = max(1, n // 4)
+    regions = max(1, round(math.sqrt(n_scopes / len(COUNTRIES) / 4)))
+    towns = max(1, math.ceil(n_scopes / len(COUNTRIES) / regions))
+    sources = make_sources(rng, max(6, min(1000, n // 100)))
+    seen: set[tuple[str, str, str]] = set()
+    written = 0
+    while written < n:
+        scope = make_scope(rng, regions, towns)
+        if scope_key(scope) in seen:
+            continue
+        seen.add(scope_key(scope))
+        pool = sources[scope.place.partition("/")[0]]
+        origins = rng.sample(pool, rng.choices((2, 3, 4, 5, 6), weights=(3, 3, 2, 1, 1))[0])
+        for origin in origins:
+            # Most origins are read directly; some reach us through one or two outlets that
+            # carry the same figure (relays, which tally must count as one piece of evidence).
+            vias = [""] if rng.random() < 0.85 else rng.sample(OUTLETS, rng.randint(1, 2))
+            origin_grade = grade(rng)
+            count = phrase(rng, scope.true_count)
+            for via in vias:
+                if written == n:
+                    return
+                yield report(rng, scope, origin, via, origin_grade, count, written)
+                written += 1
+
+
+def report(
+    rng: random.Random,
+    scope: Scope,
+    origin: str,
+    via: str,
+    origin_grade: str,
+    count: str,
+    serial: int,
+) -> dict[str, str]:
+    published = FIRST_DAY + timedelta(days=scope.first_day + rng.randrange(14))
+    period = ""
+    if rng.random() < 0.05:
+        # A few counts cover a window (one to three days ending on publication).
+        start = published - timedelta(days=rng.randrange(3))
+        period = (
+            start.isoformat()
+            if start == published
+            else f"{start.isoformat()}/{published.isoformat()}"
+        )
+    return {
+        "source": origin,
+        "via": via,
+        "published": published.isoformat(),
+        "period": period,
+        "place": scope.place,
+        "category": scope.category,
+        "outcome": scope.outcome,
+        "count": count,
+        "grade": origin_grade,
+        "url": f"https://example.org/report/{serial:08d}" if rng.random() < 0.3 else "",
+    }
+
+
+def write_csv(rows: Iterator[dict[str, str]], out: TextIO) -> None:
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for row in rows:
+        writer.writerow([row[name] for name in FIELDS])
+
+
+def write_ndjson(rows: Iterator[dict[str, str]], out: TextIO) -> None:
+    for row in rows:
+        out.write(json.dumps({k: v for k, v in row.items() if v}, ensure_ascii=False))
+        out.write("\n")
+
+
+def write_yaml(rows: Iterator[dict[str, str]], out: TextIO) -> None:
+    # JSON strings are valid YAML double-quoted scalars, so no YAML library is needed.
+    out.write("reports:\n")
+    for row in rows:
+        prefix = "  - "
+        for name in FIELDS:
+            if row[name]:
+                out.write(f"{prefix}{name}: {json.dumps(row[name], ensure_ascii=False)}\n")
+                prefix = "    "
+
+
+def write(n: int, path: Path, *, seed: int = 1, fmt: str = "csv") -> None:
+    """Write the reports to ``path`` (``-`` for standard output), atomically for a file."""
+    writers = {"csv": write_csv, "ndjson": write_ndjson, "yaml": write_yaml}
+    if str(path) == "-":
+        writers[fmt](generate_rows(n, seed), sys.stdout)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as out:
+        writers[fmt](generate_rows(n, seed), out)
+    tmp.replace(path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", type=int, help="number of reports to write")
+    parser.add_argument("out", type=Path, help="output file, or - for standard output")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--format", choices=FORMATS, default="csv", help="default csv")
+    args = parser.parse_args(argv)
+    if args.n < 0:
+        parser.error("N must be 0 or more")
+    write(args.n, args.out, seed=args.seed, fmt=args.format)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
