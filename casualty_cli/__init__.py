@@ -47,7 +47,6 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "__version__",
     "Component",
     "DateOrder",
     "DateValue",
@@ -68,6 +67,7 @@ __all__ = [
     "TallyError",
     "Validation",
     "Window",
+    "__version__",
     "check_reports",
     "load_reports",
     "parse_date",

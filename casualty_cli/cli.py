@@ -1,11 +1,461 @@
-"""The ``tally`` command line (placeholder until the commands land)."""
+"""The ``tally`` command line: options, streams, calling the library, exit statuses.
+
+Nothing here computes anything: each command parses its options, calls the library, picks a
+renderer and maps errors to exit statuses (contract section 5).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import click
 
 from casualty_cli import __version__
+from casualty_cli.errors import ExitStatus, Finding, TallyError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("auto", "table", "csv", "tsv", "json", "ndjson", "markdown")
+_EXTENSION_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "table",
+}
 
 
-@click.group()
-@click.version_option(__version__, prog_name="tally")
-def main() -> None:
-    """Reconcile competing casualty reports."""
+@dataclass(frozen=True)
+class Settings:
+    debug: bool = False
+
+
+class TallyGroup(click.Group):
+    """Turns tally's own errors into one-line messages and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TallyError as error:
+            report_error(error)
+            ctx.exit(ExitStatus.DATA_ERROR)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(ExitStatus.INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if _debug(ctx):
+                raise
+            click.echo(
+                f"Error: internal error ({type(error).__name__}: {error}); "
+                "this is a bug in tally: run again with --debug for the traceback "
+                "and please report it",
+                err=True,
+            )
+            ctx.exit(ExitStatus.DATA_ERROR)
+
+
+def _debug(ctx: click.Context) -> bool:
+    settings = ctx.find_object(Settings)
+    return bool(settings and settings.debug)
+
+
+def report_error(error: TallyError) -> None:
+    from casualty_cli.render.safe import terminal_text
+
+    if error.findings:
+        for finding in error.findings:
+            click.echo(terminal_text(f"Error: {finding}"), err=True)
+        click.echo(terminal_text(f"Error: {error.message}; nothing was written."), err=True)
+    else:
+        click.echo(terminal_text(f"Error: {error}"), err=True)
+
+
+def report_warnings(findings: Sequence[Finding], *, quiet: bool = False) -> None:
+    from casualty_cli.render.safe import terminal_text
+
+    if quiet:
+        return
+    for finding in findings:
+        if not finding.is_error:
+            click.echo(terminal_text(f"Warning: {finding}"), err=True)
+
+
+@click.group(cls=TallyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="tally")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """tally: reconcile competing casualty reports into best estimates with ranges.
+
+    Reads reports (YAML, CSV/TSV, JSON, NDJSON, or - for standard input) and says how many
+    died, how sure we can be, and why.
+
+    \b
+    Examples:
+      tally validate examples/syrian-coast-2025.yaml
+      tally parse "more than 1,000" "dozens" "March 2025"
+    """
+    ctx.obj = Settings(debug=debug)
+
+
+# --- shared options -----------------------------------------------------------------------
+
+
+def input_options(function: F) -> F:
+    """Options that say how to read the input files, shared by every command that reads them."""
+    options = [
+        click.argument("files", nargs=-1, type=click.Path(allow_dash=True, dir_okay=True)),
+        click.option(
+            "--input-format",
+            type=click.Choice(["yaml", "csv", "tsv", "json", "ndjson"]),
+            help="Read every input as this format (default: from the extension or the content).",
+        ),
+        click.option(
+            "--encoding",
+            metavar="NAME",
+            help="Text encoding of the input (default UTF-8; e.g. cp1252, cp1256, latin-1).",
+        ),
+        click.option(
+            "-d", "--delimiter", metavar="CHAR", help="Field delimiter of CSV input (no sniffing)."
+        ),
+        click.option(
+            "--date-order",
+            type=click.Choice(["dmy", "mdy", "ymd"]),
+            help="How to read numeric dates such as 03/07/2025 when both readings are possible.",
+        ),
+        click.option(
+            "--thousands",
+            type=click.Choice([".", ","]),
+            help="The thousands separator: '.' reads 1.234 as 1234 (decimals are never counts). "
+            "Default: ',' but '.' in ';'-separated files.",
+        ),
+        click.option(
+            "--sources",
+            "sources_file",
+            type=click.Path(dir_okay=False),
+            help="A YAML file with a 'sources:' mapping (grades, names, aliases), for CSV input.",
+        ),
+        click.option(
+            "--max-field-size",
+            type=click.IntRange(1),
+            default=1_048_576,
+            show_default=True,
+            help="Largest CSV field accepted, in characters.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def output_options(function: F) -> F:
+    options = [
+        click.option(
+            "-f",
+            "--format",
+            "output_format",
+            type=click.Choice(FORMATS),
+            default="auto",
+            show_default=True,
+            help="Output format; auto is a table on a terminal and CSV otherwise.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, allow_dash=True),
+            help="Write the output to this file (atomically; never over an input).",
+        ),
+        click.option(
+            "--excel-safe/--no-excel-safe",
+            default=True,
+            show_default=True,
+            help="Neutralise CSV/TSV cells a spreadsheet would run as formulas.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print no warnings, only errors."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _input_paths(files: Sequence[str]) -> list[str]:
+    stdin_is_terminal = _is_terminal(sys.stdin)
+    if not files:
+        if stdin_is_terminal:
+            raise click.UsageError("no input: give a FILE, or pipe reports in and use -")
+        return ["-"]
+    if "-" in files and stdin_is_terminal:
+        raise click.UsageError("reading from standard input, which is a terminal: pipe data in")
+    return list(files)
+
+
+def _load_options(
+    *,
+    input_format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    date_order: str | None,
+    thousands: str | None,
+    sources_file: str | None,
+    max_field_size: int,
+) -> Any:
+    from casualty_cli.grammar.dates import DateOrder
+    from casualty_cli.load import LoadOptions
+    from casualty_cli.readers import ReadOptions
+    from casualty_cli.readers.raw import InputFormat
+
+    if delimiter is not None and len(delimiter.encode("unicode_escape").decode()) > 2:
+        delimiter = delimiter.encode().decode("unicode_escape")
+    if delimiter is not None and len(delimiter) != 1:
+        raise click.BadParameter("a delimiter is one character", param_hint="--delimiter")
+    read = ReadOptions(
+        input_format=InputFormat(input_format) if input_format else None,
+        encoding=encoding,
+        delimiter=delimiter,
+        max_field_size=max_field_size,
+    )
+    return LoadOptions(
+        read=read,
+        date_order=DateOrder(date_order) if date_order else None,
+        dot_grouping=thousands == ".",
+        thousands=thousands,
+        sources_file=sources_file,
+    )
+
+
+def _resolve_format(output_format: str, output: str | None) -> str:
+    if output_format != "auto":
+        return output_format
+    if output and output != "-":
+        suffix = output[output.rfind(".") :].lower() if "." in output else ""
+        return _EXTENSION_FORMATS.get(suffix, "csv")
+    return "table" if _is_terminal(sys.stdout) else "csv"
+
+
+def _emit(text: str, output: str | None, inputs: Sequence[str]) -> None:
+    if output and output != "-":
+        from casualty_cli.output import check_not_an_input, write_atomically
+
+        check_not_an_input(output, inputs)
+        write_atomically(output, text)
+        return
+    # Data is UTF-8 whatever the locale says, so that pipes and files carry the same bytes.
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8"))
+    binary.flush()
+
+
+def _table_text(render: Callable[[Any], None], output: str | None) -> str:
+    """Render a rich table: straight to a terminal, or as plain text for a file or a pipe."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    to_terminal = not output and _is_terminal(sys.stdout)
+    console = Console(
+        file=buffer,
+        highlight=False,
+        force_terminal=to_terminal,
+        width=None if to_terminal else _width(),
+        color_system="auto" if to_terminal else None,
+    )
+    render(console)
+    return buffer.getvalue()
+
+
+def _width() -> int:
+    import shutil
+
+    return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+# --- tally validate -------------------------------------------------------------------------
+
+
+@main.command("validate")
+@input_options
+@output_options
+def validate_command(
+    files: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+    excel_safe: bool,
+    quiet: bool,
+    **input_settings: Any,
+) -> None:
+    """List every problem in the input at once: file, line, field, value and how to fix it.
+
+    Exits 0 when no errors are found (warnings allowed) and 1 otherwise.
+
+    \b
+    Examples:
+      tally validate reports.yaml
+      tally validate --format json data/*.csv
+      cat reports.csv | tally validate -
+    """
+    from casualty_cli.render.findings import FINDING_FIELDS, finding_record, findings_table
+    from casualty_cli.validate import validate
+
+    paths = _input_paths(files)
+    result = validate(paths, options=_load_options(**input_settings))
+    findings = [f for f in result.findings if f.is_error or not quiet]
+    chosen = _resolve_format(output_format, output)
+    records = [finding_record(f) for f in findings]
+    text = _render_records(
+        chosen,
+        records,
+        FINDING_FIELDS,
+        excel_safe=excel_safe,
+        document={
+            "tally_version": __version__,
+            "valid": result.valid,
+            "files": list(result.files),
+            "reports": result.reports,
+            "findings": records,
+        },
+        table=lambda console: findings_table(findings, console) if findings else None,
+        output=output,
+    )
+    _emit(text, output, paths)
+    errors = len(result.errors)
+    warnings = len(result.findings) - errors
+    summary = f"{_plural(result.reports, 'report')} in {_plural(len(result.files), 'file')}: " + (
+        "no problems"
+        if not result.findings
+        else f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+    )
+    if not quiet or errors:
+        click.echo(summary, err=True)
+    if not result.valid:
+        raise click.exceptions.Exit(ExitStatus.DATA_ERROR)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _render_records(
+    chosen: str,
+    records: list[dict[str, Any]],
+    header: Sequence[str],
+    *,
+    excel_safe: bool,
+    document: dict[str, Any],
+    table: Callable[[Any], None],
+    output: str | None,
+) -> str:
+    from casualty_cli.render import records as formats
+
+    if chosen == "table":
+        return _table_text(table, output)
+    buffer = io.StringIO()
+    if chosen in ("csv", "tsv"):
+        delimiter = "," if chosen == "csv" else "\t"
+        formats.write_delimited(records, header, buffer, delimiter=delimiter, excel_safe=excel_safe)
+    elif chosen == "json":
+        formats.write_json(document, buffer)
+    elif chosen == "ndjson":
+        formats.write_ndjson(records, buffer)
+    else:
+        formats.write_markdown(records, header, buffer)
+    return buffer.getvalue()
+
+
+# --- tally parse ----------------------------------------------------------------------------
+
+
+@main.command("parse")
+@click.argument("phrases", nargs=-1, required=True)
+@click.option(
+    "--as",
+    "only",
+    type=click.Choice(["quantity", "date", "period", "grade"]),
+    help="Read every phrase with this grammar only (default: every grammar that could apply).",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy", "ymd"]),
+    help="How to read numeric dates such as 03/07/2025.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["auto", "table", "json", "ndjson"]),
+    default="auto",
+    show_default=True,
+    help="Output format; auto is a table on a terminal and JSON otherwise.",
+)
+def parse_command(
+    phrases: tuple[str, ...], only: str | None, date_order: str | None, output_format: str
+) -> None:
+    """Show how tally reads a count phrase, a date, a period or a grade.
+
+    For a count: its kind, the interval its words allow, the claim kernel (bands and their
+    weights) and the conservative figure.  Exits 1 if any phrase cannot be read.
+
+    \b
+    Examples:
+      tally parse "at least 745" "more than 1,000" "dozens" "٧٤٥"
+      tally parse --as date "March 2025" "2025-03-06/2025-03-08"
+      tally parse --format json "between 10 and 20"
+    """
+    from casualty_cli.grammar.dates import DateOrder
+    from casualty_cli.phrases import Grammar, read_phrase
+    from casualty_cli.render.phrases import phrase_record, phrases_table
+
+    order = DateOrder(date_order) if date_order else None
+    grammar = Grammar(only) if only else None
+    reports = [read_phrase(p, order=order, only=grammar) for p in phrases]
+    chosen = output_format
+    if chosen == "auto":
+        chosen = "table" if _is_terminal(sys.stdout) else "json"
+    records = [phrase_record(r) for r in reports]
+    buffer = io.StringIO()
+    if chosen == "table":
+        text = _table_text(lambda console: phrases_table(reports, console), None)
+    elif chosen == "json":
+        from casualty_cli.render.records import write_json
+
+        write_json({"tally_version": __version__, "phrases": records}, buffer)
+        text = buffer.getvalue()
+    else:
+        from casualty_cli.render.records import write_ndjson
+
+        write_ndjson(records, buffer)
+        text = buffer.getvalue()
+    _emit(text, None, ())
+    refused = [r for r in reports if not r.understood]
+    for report in refused:
+        from casualty_cli.render.safe import terminal_text
+
+        reasons = "; ".join(
+            f"{error.message}" + (f" ({error.hint})" if error.hint else "")
+            for _, error in report.refusals
+        )
+        click.echo(terminal_text(f"Error: {report.text!r}: {reasons}"), err=True)
+    if refused:
+        raise click.exceptions.Exit(ExitStatus.DATA_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

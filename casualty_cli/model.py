@@ -141,7 +141,7 @@ class Source:
     name: str | None = None
     grade: Grade | None = None
     aliases: tuple[str, ...] = ()
-    location: Location = Location()
+    location: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ class CategoryNode:
     name: str
     parts: tuple[str, ...]
     complete: bool = False
-    location: Location = Location()
+    location: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +238,7 @@ class ReportTable:
     files: tuple[str, ...]
     file_codes: Sequence[int]
     lines: Sequence[int]
-    ids: Sequence[str]
+    ids: Factor[str]
     source: Factor[str]
     via: Factor[str]
     place: Factor[tuple[str, ...]]
@@ -249,9 +249,9 @@ class ReportTable:
     published: Factor[DateValue | None]
     period: Factor[PeriodValue | None]
     window: Factor[Window]
-    url: Sequence[str]
-    quote: Sequence[str]
-    notes: Sequence[str]
+    url: Factor[str]
+    quote: Factor[str]
+    notes: Factor[str]
     sources: Mapping[str, Source] = field(default_factory=dict)
     categories: Mapping[str, CategoryNode] = field(default_factory=dict)
     incident: Incident = Incident()

@@ -1,0 +1,39 @@
+"""Names of sources, places and categories: how they are displayed and how they are compared.
+
+People type the same source as "Ministry of Health", "ministry of  health" and with decomposed
+accents ("Kha\u0304n").  tally displays the first spelling it met (NFC, spaces collapsed) and
+compares a key that ignores case, width and composition (NFKC + casefold).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from casualty_cli.errors import GrammarError
+
+
+@lru_cache(maxsize=65536)
+def display_name(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@lru_cache(maxsize=65536)
+def name_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def split_path(text: str, *, what: str) -> tuple[str, ...]:
+    """Split a ``/``-path ("Syria/Latakia/Jableh") into display names, refusing empty levels."""
+    stripped = text.strip().strip("/")
+    if not stripped:
+        return ()
+    parts = tuple(display_name(part) for part in stripped.split("/"))
+    if any(not part for part in parts):
+        raise GrammarError(
+            f"{what} path {text!r} has an empty level",
+            code=f"{what}-empty-level",
+            value=text,
+            hint="separate levels with a single '/', most general first, e.g. Syria/Latakia/Jableh",
+        )
+    return parts

@@ -1,0 +1,243 @@
+"""The command line as a user meets it: exact standard output, standard error and exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from casualty_cli import __version__, validate
+from casualty_cli.cli import main
+from casualty_cli.render.findings import finding_record
+
+from .conftest import DATA, EXAMPLES
+
+EXAMPLE_FILES = sorted(
+    p for p in EXAMPLES.iterdir() if p.suffix in {".yaml", ".yml", ".csv", ".json", ".ndjson"}
+)
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"tally, version {__version__}\n"
+
+
+def test_help_lists_every_command(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("validate", "parse"):
+        assert f"  {command} " in result.stdout
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "casualty_cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout == f"tally, version {__version__}\n"
+
+
+def test_unknown_option_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate", "--no-such-option", "x.csv"])
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_every_example_validates(path: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout == "file,line,field,severity,code,value,message,hint\n"
+    assert result.stderr.endswith(": no problems\n")
+
+
+def test_validate_lists_all_five_problems_with_their_lines(runner: CliRunner) -> None:
+    path = DATA / "five-problems.csv"
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "file,line,field,severity,code,value,message,hint"
+    found = [tuple(line.split(",")[1:5]) for line in lines[1:]]
+    assert found == [
+        ("3", "published", "error", "date-impossible"),
+        ("4", "count", "error", "count-negative"),
+        ("5", "grade", "error", "grade-unknown"),
+        ("6", "source", "error", "missing-source"),
+        ("7", "count", "error", "unparsed-quantity"),
+    ]
+    assert result.stderr == "6 reports in 1 file: 5 errors, 0 warnings\n"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_validate_json_equals_the_library_result(runner: CliRunner) -> None:
+    path = DATA / "five-problems.csv"
+    result = runner.invoke(main, ["validate", "--format", "json", str(path)])
+    document = json.loads(result.stdout)
+    expected = validate([str(path)])
+    assert document == {
+        "tally_version": __version__,
+        "valid": False,
+        "files": [str(path)],
+        "reports": expected.reports,
+        "findings": [finding_record(f) for f in expected.findings],
+    }
+
+
+def test_validate_reads_a_pipe(runner: CliRunner) -> None:
+    text = "source,count\nSOHR,at least 745\nAP,-3\n"
+    result = runner.invoke(main, ["validate", "-"], input=text)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1].startswith("<stdin>,3,count,error,count-negative,-3,")
+
+
+def test_validate_without_files_reads_a_pipe(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate"], input="source,count\nSOHR,745\n")
+    assert result.exit_code == 0
+    assert result.stderr == "1 report in 1 file: no problems\n"
+
+
+def test_validate_markdown_escapes_user_text(tmp_path: Path, runner: CliRunner) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("source,count\nSOHR,<b>|x</b>\n", encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--format", "markdown", str(path)])
+    assert result.exit_code == 1
+    row = result.stdout.splitlines()[2]
+    assert "<b>" not in row
+    assert "&#60;b&#62;&#124;x&#60;/b&#62;" in row
+
+
+def test_validate_output_file_is_written_and_never_over_an_input(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    source = tmp_path / "r.csv"
+    source.write_text("source,count\nSOHR,745\n", encoding="utf-8")
+    out = tmp_path / "findings.json"
+    result = runner.invoke(main, ["validate", str(source), "-o", str(out)])
+    assert result.exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["valid"] is True
+
+    refused = runner.invoke(main, ["validate", str(source), "-o", str(source)])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: {source}: refusing to write over the input")
+    assert source.read_text(encoding="utf-8") == "source,count\nSOHR,745\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_missing_file_is_a_data_error_not_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate", "no-such-file.csv"])
+    assert result.exit_code == 1
+    assert "no-such-file.csv" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+# --- parse ------------------------------------------------------------------------------------
+
+# statistics.md section 2, one row per phrase form: the kernel `tally parse` must print.
+KERNELS = [
+    ("0", [[0, 0, 1.0]]),
+    ("745", [[745, 745, 0.5], [596, 931, 0.5]]),
+    ("at least 745", [[745, 745, 0.4], [745, 1118, 0.45], [745, 1490, 0.15]]),
+    ("1,000 or more", [[1000, 1100, 0.4], [1000, 1500, 0.45], [1000, 2000, 0.15]]),
+    ("more than 1,000", [[1001, 1102, 0.4], [1001, 1502, 0.45], [1001, 2002, 0.15]]),
+    ("over 20", [[21, 24, 0.4], [21, 32, 0.45], [21, 42, 0.15]]),
+    ("upwards of 100", [[101, 112, 0.4], [101, 152, 0.45], [101, 202, 0.15]]),
+    ("up to 30", [[28, 30, 0.4], [20, 30, 0.45], [15, 30, 0.15]]),
+    ("as many as 30", [[28, 30, 0.4], [20, 30, 0.45], [15, 30, 0.15]]),
+    ("at most 30", [[28, 30, 0.4], [20, 30, 0.45], [15, 30, 0.15]]),
+    ("nearly 50", [[40, 49, 1.0]]),
+    ("almost 50", [[40, 49, 1.0]]),
+    ("close to 50", [[40, 49, 1.0]]),
+    ("about 1,000", [[910, 1100, 1.0]]),
+    ("around 1,000", [[910, 1100, 1.0]]),
+    ("some 1,000", [[910, 1100, 1.0]]),
+    ("approx. 1,000", [[910, 1100, 1.0]]),
+    ("between 10 and 20", [[10, 20, 1.0]]),
+    ("10–20", [[10, 20, 1.0]]),
+    ("between 10 and 20, most likely 15", [[15, 15, 0.5], [10, 20, 0.5]]),
+    ("a few", [[2, 5, 1.0]]),
+    ("several", [[3, 9, 1.0]]),
+    ("tens", [[20, 99, 1.0]]),
+    ("dozens", [[24, 99, 1.0]]),
+    ("scores", [[40, 99, 1.0]]),
+    ("hundreds", [[200, 999, 1.0]]),
+    ("thousands", [[2000, 9999, 1.0]]),
+    ("tens of thousands", [[20000, 99999, 1.0]]),
+    ("hundreds of thousands", [[200000, 999999, 1.0]]),
+    ("a dozen", [[11, 13, 1.0]]),
+    ("more than a dozen", [[13, 15, 0.4], [13, 20, 0.45], [13, 26, 0.15]]),
+]
+
+
+@pytest.mark.parametrize(("phrase", "kernel"), KERNELS, ids=[k[0] for k in KERNELS])
+def test_parse_prints_the_kernel_of_statistics_section_2(
+    phrase: str, kernel: list[list[float]], runner: CliRunner
+) -> None:
+    result = runner.invoke(main, ["parse", "--as", "quantity", "--format", "json", phrase])
+    assert result.exit_code == 0, result.stderr
+    reading = json.loads(result.stdout)["phrases"][0]["readings"][0]
+    assert reading["kernel"] == kernel
+
+
+def test_parse_json_shows_every_reading(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["parse", "--format", "json", "more than 1,000"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "tally_version": __version__,
+        "phrases": [
+            {
+                "input": "more than 1,000",
+                "readings": [
+                    {
+                        "as": "quantity",
+                        "kind": "more_than",
+                        "word": "more than",
+                        "value": 1000,
+                        "low": 1001,
+                        "high": None,
+                        "kernel": [[1001, 1102, 0.4], [1001, 1502, 0.45], [1001, 2002, 0.15]],
+                        "support": [1001, 2002],
+                        "conservative": 1001,
+                        "most_likely": None,
+                        "notes": [],
+                    }
+                ],
+                "refused": [],
+            }
+        ],
+    }
+
+
+def test_parse_reads_dates_as_windows(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["parse", "--format", "json", "March 2025"])
+    reading = json.loads(result.stdout)["phrases"][0]["readings"][0]
+    assert (reading["as"], reading["start"], reading["end"]) == ("date", "2025-03-01", "2025-03-31")
+
+
+def test_parse_refuses_with_the_reason_and_exit_1(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["parse", "--format", "json", "745", "lots"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 'lots': 'lots' names no number "
+        '(write a number or a phrase such as "at least 20" or "dozens")\n'
+    )
+    refused = json.loads(result.stdout)["phrases"][1]["refused"]
+    assert [r["code"] for r in refused] == ["unparsed-quantity"]
+
+
+def test_parse_table_shows_phrase_and_kernel(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["parse", "--format", "table", "at least 745"])
+    assert result.exit_code == 0
+    assert "count: at least" in result.stdout
+    assert "745 or more" in result.stdout
+    assert "\x1b" not in result.stdout
