@@ -44,6 +44,7 @@ from casualty_cli.model import (
 from casualty_cli.names import display_name, name_key, split_path
 from casualty_cli.readers import ReadOptions, read_path, read_sources
 from casualty_cli.readers.raw import RawDocument, RawFactor, RawSource
+from casualty_cli.readers.shape import paused_gc
 from casualty_cli.taxonomy import build_category_tree
 
 # A phrase that names no number is not *malformed*: reconcile skips the report with a warning,
@@ -109,7 +110,11 @@ def check_reports(
 ) -> Loaded:
     """Like :func:`load_reports`, but return the findings instead of raising on them."""
     options = options or LoadOptions()
-    names = tuple(os.fspath(p) for p in paths)
+    with paused_gc():
+        return _check_reports(tuple(os.fspath(p) for p in paths), options)
+
+
+def _check_reports(names: tuple[str, ...], options: LoadOptions) -> Loaded:
     documents: list[RawDocument] = []
     findings: list[Finding] = []
     for name in names:

@@ -25,6 +25,11 @@ def name_key(text: str) -> str:
 
 def split_path(text: str, *, what: str) -> tuple[str, ...]:
     """Split a ``/``-path ("Syria/Latakia/Jableh") into display names, refusing empty levels."""
+    if text.isascii() and "  " not in text:
+        # Tidy ASCII paths (most of a large file) are already in display form.
+        parts = tuple(part.strip() for part in text.strip().strip("/").split("/"))
+        if all(parts):
+            return parts
     stripped = text.strip().strip("/")
     if not stripped:
         return ()

@@ -7,12 +7,14 @@ conventions.md sections 4.4 and 6.2.  A kernel is compared as ``(low, high, weig
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from casualty_cli.errors import GrammarError
+from casualty_cli.grammar import quantity as quantity_module
 from casualty_cli.grammar.quantity import parse_quantity
 from casualty_cli.model import Quantity, QuantityKind
 
@@ -559,3 +561,29 @@ def test_arbitrary_text_is_read_or_refused_with_a_grammar_error(text: str) -> No
         return
     assert quantity.text == text
     assert math.isclose(sum(c.weight for c in quantity.kernel), 1.0)
+
+
+_QUALIFIERS = ["", "at least ", "more than ", "over ", "about ", "up to ", "nearly ", "some "]
+
+
+@given(
+    qualifier=st.sampled_from(_QUALIFIERS),
+    x=st.integers(min_value=0, max_value=2 * 10**9),
+    y=st.none() | st.integers(min_value=0, max_value=10**6),
+    grouped=st.booleans(),
+)
+def test_tidy_fast_path_reads_as_the_full_grammar(
+    qualifier: str, x: int, y: int | None, grouped: bool
+) -> None:
+    number = f"{x:,}" if grouped else str(x)
+    text = qualifier + number + (f"-{y}" if y is not None and not qualifier else "")
+
+    def outcome(parse: Callable[[], Quantity | None]) -> Quantity | str | None:
+        try:
+            return parse()
+        except GrammarError as error:
+            return error.code
+
+    fast = outcome(lambda: quantity_module._parse_tidy(text))
+    if fast is not None:
+        assert fast == outcome(lambda: quantity_module._parse_phrase(text, False))

@@ -482,6 +482,30 @@ def _parse_phrase(text: str, dot_grouping: bool) -> Quantity:
     return _interpret(text, template, numbers, notes)
 
 
+# The common shapes of bulk data ("2,883", "at least 745", "10-20") in their tidy ASCII form.
+_TIDY_NUMBER = r"(?:[1-9][0-9]{0,2}(?:,[0-9]{3}){1,2}|[0-9]{1,9})"
+_TIDY = re.compile(
+    rf"(?P<words>(?:[a-z]+ )+)?(?P<x>{_TIDY_NUMBER})(?:-(?P<y>{_TIDY_NUMBER}))?", re.ASCII
+)
+
+
+def _parse_tidy(text: str) -> Quantity | None:
+    """The same reading as the full grammar for tidy phrases, without its normalisation passes."""
+    match = _TIDY.fullmatch(text)
+    if match is None:
+        return None
+    words, x, y = match.group("words", "x", "y")
+    template = (words or "") + ("#-#" if y else "#")
+    if _FORMS.get(template) is None:
+        return None
+    numbers = [int(x.replace(",", ""))]
+    if y:
+        numbers.append(int(y.replace(",", "")))
+    if max(numbers) > MAX_COUNT:
+        return None
+    return _interpret(text, template, numbers, [])
+
+
 @lru_cache(maxsize=1 << 20)
 def _parse(text: str, dot_grouping: bool) -> Quantity:
     # Most counts are plain ASCII integers: skip the normalisation and the template lookup.
@@ -489,6 +513,10 @@ def _parse(text: str, dot_grouping: bool) -> Quantity:
         y = int(text)
         if y <= MAX_COUNT:
             return Quantity(text, K.EXACT, y, y, y, exact_kernel(y), y)
+    if not dot_grouping:
+        tidy = _parse_tidy(text)
+        if tidy is not None:
+            return tidy
     return _parse_phrase(text, dot_grouping)
 
 
