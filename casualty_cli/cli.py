@@ -102,6 +102,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 
     \b
     Examples:
+      tally reconcile examples/syrian-coast-2025.yaml
+      tally explain examples/syrian-coast-2025.yaml --category civilians
       tally validate examples/syrian-coast-2025.yaml
       tally parse "more than 1,000" "dozens" "March 2025"
     """
@@ -286,6 +288,118 @@ def _width() -> int:
     import shutil
 
     return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+# --- tally reconcile ------------------------------------------------------------------------
+
+
+@main.command("reconcile")
+@input_options
+@output_options
+def reconcile_command(
+    files: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+    excel_safe: bool,
+    quiet: bool,
+    **input_settings: Any,
+) -> None:
+    """Reconcile competing reports into a ranked breakdown with 80% and 95% ranges.
+
+    One row per scope (outcome, category, place, period): the best estimate, its ranges, the
+    figures sources claimed, how many reports and independent origins stand behind it, and
+    flags where sources conflict.  Relays of one origin count once; a later figure of an origin
+    supersedes its earlier one.
+
+    \b
+    Examples:
+      tally reconcile examples/syrian-coast-2025.yaml
+      tally reconcile reports.csv --format json -o estimates.json
+      cat reports.csv | tally reconcile - --format csv
+    """
+    from casualty_cli.reconcile import reconcile_files
+    from casualty_cli.render.estimates import estimates_table, write_estimates
+
+    paths = _input_paths(files)
+    result = reconcile_files(paths, options=_load_options(**input_settings))
+    report_warnings(result.findings, quiet=quiet)
+    chosen = _resolve_format(output_format, output)
+    if chosen == "table":
+        text = _table_text(lambda console: estimates_table(result, console), output)
+    else:
+        buffer = io.StringIO()
+        write_estimates(result, chosen, buffer, excel_safe=excel_safe, version=__version__)
+        text = buffer.getvalue()
+    _emit(text, output, paths)
+
+
+# --- tally explain --------------------------------------------------------------------------
+
+
+@main.command("explain")
+@input_options
+@click.option("--category", help="Only the estimates of this category (e.g. civilians).")
+@click.option("--place", help="Only the estimates of this place (e.g. Syria/Coast).")
+@click.option(
+    "--period", help="Only the estimates whose window ends on this date or lies in this window."
+)
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["auto", "text", "json"]),
+    default="auto",
+    show_default=True,
+    help="Output format; auto is text on a terminal and JSON otherwise.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the output to this file (atomically; never over an input).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print no warnings, only errors.")
+def explain_command(
+    files: tuple[str, ...],
+    category: str | None,
+    place: str | None,
+    period: str | None,
+    output_format: str,
+    output: str | None,
+    quiet: bool,
+    **input_settings: Any,
+) -> None:
+    """Show the audit trail of each estimate: every report, how it was read and what became of it.
+
+    For every report: its origin and relay, its grade and reliability, the phrase as printed and
+    how it was read, and whether it was used, superseded, merged as a relay, subsumed or
+    discounted; then the arithmetic behind derived figures and the flags, in sentences.
+
+    \b
+    Examples:
+      tally explain examples/syrian-coast-2025.yaml
+      tally explain examples/syrian-coast-2025.yaml --category civilians
+      tally explain reports.csv --format json
+    """
+    from casualty_cli.reconcile import reconcile_files
+    from casualty_cli.render.explain import explain_text, write_explain_json
+    from casualty_cli.selection import select
+
+    paths = _input_paths(files)
+    options = _load_options(**input_settings)
+    result = reconcile_files(paths, options=options)
+    report_warnings(result.findings, quiet=quiet)
+    result = select(result, category=category, place=place, period=period)
+    chosen = output_format
+    if chosen == "auto":
+        chosen = "text" if not output and _is_terminal(sys.stdout) else "json"
+    if chosen == "text":
+        text = _table_text(lambda console: explain_text(result, console), output)
+    else:
+        buffer = io.StringIO()
+        write_explain_json(result, buffer, version=__version__)
+        text = buffer.getvalue()
+    _emit(text, output, paths)
 
 
 # --- tally validate -------------------------------------------------------------------------

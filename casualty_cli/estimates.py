@@ -1,0 +1,187 @@
+"""What ``tally reconcile`` returns: one estimate per scope, and the audit trail behind each.
+
+An estimate never travels without its range, its number of independent origins and its
+evidence: every report that was read for its scope, what became of it, and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from casualty_cli.errors import Finding
+from casualty_cli.model import ROOT_CATEGORY, Component, Outcome, ReportTable
+
+# The contract's estimate columns, in the contract's order (contract.md section 2).
+ESTIMATE_FIELDS: tuple[str, ...] = (
+    "rank",
+    "outcome",
+    "category",
+    "place",
+    "period_start",
+    "period_end",
+    "best",
+    "low",
+    "high",
+    "low95",
+    "high95",
+    "claimed_min",
+    "claimed_max",
+    "conservative",
+    "reports",
+    "origins",
+    "flags",
+)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Scope:
+    """What one estimate counts: an outcome, a category, a place and a window of days.
+
+    ``start`` is None for a cumulative count with no known beginning; ``cumulative`` marks
+    counts "as of" ``end`` since the start of the incident.
+    """
+
+    outcome: Outcome
+    category: tuple[str, ...]
+    place: tuple[str, ...]
+    start: date | None
+    end: date | None
+    cumulative: bool = False
+
+    @property
+    def category_path(self) -> str:
+        return "/".join(self.category) if self.category else ROOT_CATEGORY
+
+    @property
+    def place_path(self) -> str:
+        return "/".join(self.place)
+
+    def describe(self) -> str:
+        """The scope in words: "killed, civilians, Syria/Coast, 2025-03-06 to 2025-03-08"."""
+        parts = [str(self.outcome), self.category_path, self.place_path or "everywhere"]
+        parts.append(self.window_text())
+        return ", ".join(parts)
+
+    def window_text(self) -> str:
+        end = self.end.isoformat() if self.end else "an unknown date"
+        if self.cumulative:
+            since = f" since {self.start.isoformat()}" if self.start else ""
+            return f"as of {end}{since}"
+        if self.start == self.end:
+            return f"on {end}"
+        start = self.start.isoformat() if self.start else "the start"
+        return f"{start} to {end}"
+
+
+class Status(StrEnum):
+    """What became of a report (or a derived claim) in one scope."""
+
+    USED = "used"
+    SUPERSEDED = "superseded"
+    DUPLICATE_ORIGIN = "duplicate_origin"
+    SUBSUMED = "subsumed"
+    INCONSISTENT = "same_origin_inconsistent"
+    DISCOUNTED = "discounted"
+    CONTESTED = "contested"
+
+    @property
+    def counts(self) -> bool:
+        """Whether the claim entered the fusion (discounted and contested ones did, weakly)."""
+        return self in (Status.USED, Status.DISCOUNTED, Status.CONTESTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One report's part in one estimate.
+
+    ``support`` is the posterior probability that the count lies in the report's band, for
+    claims that entered the fusion.  ``reason`` says in words what happened and why.
+    """
+
+    row: int
+    origin: str
+    status: Status
+    q: float
+    support: float | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """A claim tally made by exact arithmetic on one origin's own reports.
+
+    ``kind`` is ``derived_sum`` (parts of a complete breakdown), ``derived_difference``
+    (consecutive cumulative figures) or ``revision_cap`` (a later, lower figure caps an earlier
+    one).  ``arithmetic`` is the sum written out: "745 + 125 + 148 = 1,018".
+    """
+
+    kind: str
+    origin: str
+    rows: tuple[int, ...]
+    kernel: tuple[Component, ...]
+    value: int
+    arithmetic: str
+    status: Status
+    q: float
+    support: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """The reconciled count of one scope (contract section 2) and its audit trail."""
+
+    rank: int
+    scope: Scope
+    best: int
+    low: int
+    high: int
+    low95: int
+    high95: int
+    claimed_min: int | None
+    claimed_max: int | None
+    conservative: int | None
+    reports: int
+    origins: int
+    flags: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
+    derivations: tuple[Derivation, ...] = ()
+    origin_names: tuple[str, ...] = ()
+
+    def record(self) -> dict[str, Any]:
+        """The contract's row: plain values in the contract's order (flags as a list)."""
+        scope = self.scope
+        return {
+            "rank": self.rank,
+            "outcome": str(scope.outcome),
+            "category": scope.category_path,
+            "place": scope.place_path,
+            "period_start": scope.start.isoformat() if scope.start else None,
+            "period_end": scope.end.isoformat() if scope.end else None,
+            "best": self.best,
+            "low": self.low,
+            "high": self.high,
+            "low95": self.low95,
+            "high95": self.high95,
+            "claimed_min": self.claimed_min,
+            "claimed_max": self.claimed_max,
+            "conservative": self.conservative,
+            "reports": self.reports,
+            "origins": self.origins,
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Reconciliation:
+    """Every estimate, ranked, with the reports they came from and notes for the reader."""
+
+    estimates: tuple[Estimate, ...]
+    table: ReportTable
+    notes: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    def records(self) -> list[dict[str, Any]]:
+        return [estimate.record() for estimate in self.estimates]

@@ -1,0 +1,212 @@
+"""``tally reconcile``: the best estimate, its 80% and 95% ranges and its flags, for every scope.
+
+The pipeline runs one way: reports → claims (one per scope and origin, with same-origin
+arithmetic) → exact fusion of every scope at once → flags, ranking and the audit trail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from casualty_cli.engine.claims import Claim, ClaimSet, Record, build_claims
+from casualty_cli.engine.fuse import ClaimArrays, Fusion, fuse
+from casualty_cli.estimates import Derivation, Estimate, Evidence, Reconciliation, Scope, Status
+from casualty_cli.load import LoadOptions, load_reports
+from casualty_cli.model import ReportTable
+
+DISCOUNTED_BELOW = 0.05
+CONTESTED_BELOW = 0.20
+DISPUTE_MIN_Q = 0.5
+WIDE_RANGE_RATIO = 3.0
+
+# Flags in the order a reader should meet them: conflicts first, then caveats.
+FLAG_ORDER = (
+    "disputed",
+    "discounted",
+    "contested",
+    "downward_revision",
+    "same_origin_inconsistent",
+    "single_source",
+    "wide_range",
+)
+
+
+def reconcile_files(
+    paths: Sequence[str | os.PathLike[str]], *, options: LoadOptions | None = None
+) -> Reconciliation:
+    """Load ``paths`` and reconcile them: ``tally reconcile`` as one call."""
+    return reconcile(load_reports(paths, options=options))
+
+
+def reconcile(table: ReportTable) -> Reconciliation:
+    """Reconcile every report of ``table`` into ranked estimates with their audit trail."""
+    claim_set = build_claims(table, table.categories)
+    notes = tuple(str(finding) for finding in table.findings)
+    if not claim_set.claims:
+        return Reconciliation((), table, notes, table.findings)
+    fusion = _fuse(claim_set)
+    support = {
+        id(claim): float(s) for claim, s in zip(claim_set.claims, fusion.support, strict=True)
+    }
+    by_scope: dict[int, list[Record]] = defaultdict(list)
+    for record in claim_set.records:
+        by_scope[record.scope].append(record)
+    estimates = [
+        _estimate(table, claim_set, scope, by_scope[scope], fusion, support)
+        for scope in sorted(by_scope)
+    ]
+    ranked = sorted(estimates, key=_rank_key)
+    final = tuple(_with_rank(estimate, rank) for rank, estimate in enumerate(ranked, start=1))
+    return Reconciliation(final, table, notes, table.findings)
+
+
+def _fuse(claim_set: ClaimSet) -> Fusion:
+    arrays = ClaimArrays.from_rows(
+        (claim.scope, [(c.low, c.high, c.weight) for c in claim.kernel], claim.q)
+        for claim in claim_set.claims
+    )
+    return fuse(arrays, n_scopes=len(claim_set.scopes))
+
+
+def _status(support: float) -> Status:
+    if support < DISCOUNTED_BELOW:
+        return Status.DISCOUNTED
+    if support < CONTESTED_BELOW:
+        return Status.CONTESTED
+    return Status.USED
+
+
+def _estimate(
+    table: ReportTable,
+    claim_set: ClaimSet,
+    scope: int,
+    records: list[Record],
+    fusion: Fusion,
+    support: dict[int, float],
+) -> Estimate:
+    used = [r.claim for r in records if r.status is Status.USED and r.claim is not None]
+    supports = [support[id(claim)] for claim in used]
+    statuses = [_status(s) for s in supports]
+    kept = [c for c, status in zip(used, statuses, strict=True) if status is not Status.DISCOUNTED]
+    evidence, derivations = _audit(table, records, support)
+    rows = {row for claim in used for row in claim.rows}
+    rows |= {
+        r.row
+        for r in records
+        if r.row is not None and r.status in (Status.DUPLICATE_ORIGIN, Status.SUBSUMED)
+    }
+    origins = sorted({claim.origin for claim in used})
+    low, high = int(fusion.low[scope]), int(fusion.high[scope])
+    flags = set()
+    if len(origins) == 1:
+        flags.add("single_source")
+    if (high + 1) / (low + 1) > WIDE_RANGE_RATIO:
+        flags.add("wide_range")
+    if Status.DISCOUNTED in statuses:
+        flags.add("discounted")
+    if Status.CONTESTED in statuses:
+        flags.add("contested")
+    if _disputed(used, supports):
+        flags.add("disputed")
+    if scope in claim_set.revised:
+        flags.add("downward_revision")
+    if scope in claim_set.inconsistent:
+        flags.add("same_origin_inconsistent")
+    return Estimate(
+        rank=0,
+        scope=claim_set.scopes[scope],
+        best=int(fusion.best[scope]),
+        low=low,
+        high=high,
+        low95=int(fusion.low95[scope]),
+        high95=int(fusion.high95[scope]),
+        claimed_min=min((c.stated[0] for c in kept), default=None),
+        claimed_max=max((c.stated[1] for c in kept), default=None),
+        conservative=min((c.conservative for c in kept), default=None),
+        reports=len(rows),
+        origins=len(origins),
+        flags=tuple(flag for flag in FLAG_ORDER if flag in flags),
+        evidence=evidence,
+        derivations=derivations,
+        origin_names=tuple(origins),
+    )
+
+
+def _disputed(claims: Sequence[Claim], supports: Sequence[float]) -> bool:
+    strong = [
+        (claim.support, s)
+        for claim, s in zip(claims, supports, strict=True)
+        if claim.q >= DISPUTE_MIN_Q and s >= CONTESTED_BELOW
+    ]
+    return any(
+        a_high < b_low or b_high < a_low
+        for index, ((a_low, a_high), _) in enumerate(strong)
+        for (b_low, b_high), _ in strong[index + 1 :]
+    )
+
+
+def _audit(
+    table: ReportTable, records: Sequence[Record], support: dict[int, float]
+) -> tuple[tuple[Evidence, ...], tuple[Derivation, ...]]:
+    evidence: list[Evidence] = []
+    derivations: list[Derivation] = []
+    for record in records:
+        claim = record.claim
+        status, reason, claim_support = record.status, record.reason, None
+        if claim is not None and record.status is Status.USED:
+            claim_support = support[id(claim)]
+            status = _status(claim_support)
+            reason = _used_reason(status, claim_support)
+        if claim is not None and claim.derived:
+            derivations.append(
+                Derivation(
+                    kind=claim.kind,
+                    origin=claim.origin,
+                    rows=claim.rows,
+                    kernel=claim.kernel,
+                    value=claim.stated[0],
+                    arithmetic=claim.arithmetic,
+                    status=status,
+                    q=claim.q,
+                    support=claim_support,
+                )
+            )
+            continue
+        if record.row is not None:
+            evidence.append(
+                Evidence(record.row, record.origin, status, record.q, claim_support, reason)
+            )
+    evidence.sort(key=lambda e: (table.file_codes[e.row], table.lines[e.row], e.row))
+    return tuple(evidence), tuple(derivations)
+
+
+def _used_reason(status: Status, support: float) -> str:
+    if status is Status.DISCOUNTED:
+        return f"used, but the other evidence leaves it {support:.1%} support: discounted"
+    if status is Status.CONTESTED:
+        return f"used, but the other evidence leaves it only {support:.1%} support: contested"
+    return f"used ({support:.0%} support)"
+
+
+def _rank_key(estimate: Estimate) -> tuple[object, ...]:
+    scope: Scope = estimate.scope
+    end = scope.end.toordinal() if scope.end else date.min.toordinal() - 1
+    return (
+        -end,
+        -estimate.best,
+        -estimate.high,
+        str(scope.outcome),
+        scope.category_path,
+        scope.place_path,
+        scope.start.toordinal() if scope.start else 0,
+        scope.cumulative,
+    )
+
+
+def _with_rank(estimate: Estimate, rank: int) -> Estimate:
+    from dataclasses import replace
+
+    return replace(estimate, rank=rank)

@@ -1,0 +1,242 @@
+"""The oracles of statistics.md section 8.1, to the integer, through ``tally reconcile``.
+
+Each case is a small YAML file written the way a reporter would; the expected figures read
+best [low, high] / [low95, high95] as in the design document.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from casualty_cli import __version__
+from casualty_cli.cli import main
+from casualty_cli.reconcile import reconcile_files
+from casualty_cli.render.estimates import estimate_records
+
+SOURCES = """\
+sources:
+  X: {grade: B}
+  Y: {grade: B}
+  Z: {grade: B}
+  SOHR: {grade: B}
+"""
+
+
+def reconcile_json(tmp_path: Path, text: str, *args: str) -> dict[str, Any]:
+    path = tmp_path / "reports.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["reconcile", "--format", "json", *args, str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def figures(estimate: dict[str, Any]) -> tuple[int, ...]:
+    keys = ("best", "low", "high", "low95", "high95")
+    return tuple(estimate[key] for key in keys)
+
+
+def one_scope(tmp_path: Path, *claims: tuple[str, str, str]) -> dict[str, Any]:
+    reports = "".join(
+        f"  - {{source: {source}, grade: {grade}, count: '{count}', published: 2025-03-08}}\n"
+        for source, count, grade in claims
+    )
+    document = reconcile_json(tmp_path, "reports:\n" + reports)
+    assert len(document["estimates"]) == 1
+    estimate: dict[str, Any] = document["estimates"][0]
+    return estimate
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        pytest.param([("X", "745", "B")], (745, 644, 862, 607, 914), id="H1-exact-745"),
+        pytest.param([("X", "between 10 and 20", "B")], (14, 10, 19, 10, 20), id="H2-between"),
+        pytest.param(
+            [("X", "more than 1,000", "B")], (1127, 1021, 1560, 1006, 1881), id="H3-more-than"
+        ),
+        pytest.param([("W", "at least 20", "F")], (25, 20, 36, 20, 39), id="H4-at-least-20-F"),
+        pytest.param([("X", "dozens", "C")], (49, 27, 86, 24, 96), id="H4-dozens-C"),
+        pytest.param([("X", "up to 30", "C")], (26, 17, 30, 15, 30), id="H4-up-to-30-C"),
+        pytest.param(
+            [("X", "about 1,000", "C")], (1000, 927, 1080, 914, 1095), id="H4-about-1000-C"
+        ),
+        pytest.param([("X", "nearly 50", "C")], (44, 40, 48, 40, 49), id="H4-nearly-50-C"),
+        pytest.param(
+            [("X", "at least 745", "B")], (839, 745, 1161, 745, 1400), id="H4-at-least-745-B"
+        ),
+        pytest.param(
+            [("X", "10-20", "B"), ("Y", "15-30", "B")], (17, 15, 20, 11, 28), id="H5-two-bands"
+        ),
+        pytest.param(
+            [("X", "8-12", "B"), ("Y", "11-13", "B"), ("Z", "10-12", "B")],
+            (11, 11, 12, 10, 12),
+            id="H6-marzullo",
+        ),
+        pytest.param(
+            [("X", "8-12", "B"), ("Y", "11-13", "B"), ("Z", "14-15", "B")],
+            (12, 11, 14, 8, 15),
+            id="H6-marzullo-outlier",
+        ),
+        pytest.param(
+            [("X", "100", "B"), ("Y", "110", "B"), ("Z", "thousands", "E")],
+            (105, 99, 112, 90, 123),
+            id="H7-discounted",
+        ),
+    ],
+)
+def test_single_scope_oracles(
+    tmp_path: Path, claims: list[tuple[str, str, str]], expected: tuple[int, ...]
+) -> None:
+    assert figures(one_scope(tmp_path, *claims)) == expected
+
+
+def test_h6_outlier_is_contested(tmp_path: Path) -> None:
+    estimate = one_scope(tmp_path, ("X", "8-12", "B"), ("Y", "11-13", "B"), ("Z", "14-15", "B"))
+    assert "contested" in estimate["flags"]
+    assert estimate["origins"] == 3
+
+
+def test_h7_thousands_is_discounted_and_left_out_of_the_claimed_range(tmp_path: Path) -> None:
+    estimate = one_scope(tmp_path, ("X", "100", "B"), ("Y", "110", "B"), ("Z", "thousands", "E"))
+    assert estimate["flags"] == ["discounted"]
+    assert (estimate["claimed_min"], estimate["claimed_max"]) == (100, 110)
+    assert estimate["conservative"] == 100
+
+
+def test_p2_conservative_is_acled_style(tmp_path: Path) -> None:
+    estimate = one_scope(tmp_path, ("X", "dozens", "C"), ("Y", "30", "B"))
+    assert estimate["conservative"] == 12
+    assert (estimate["best"], estimate["low"], estimate["high"]) == (30, 26, 38)
+
+
+H8 = """\
+sources:
+  SOHR: {grade: B}
+reports:
+  - {source: SOHR, via: Reuters, grade: B, count: '745', published: 2025-03-08}
+  - {source: SOHR, via: AFP, grade: C, count: '745', published: 2025-03-08}
+"""
+
+
+def test_h8_relays_of_one_origin_are_one_claim(tmp_path: Path) -> None:
+    estimate = reconcile_json(tmp_path, H8)["estimates"][0]
+    assert figures(estimate) == (745, 644, 862, 607, 914)
+    assert (estimate["reports"], estimate["origins"]) == (2, 1)
+    assert estimate["flags"] == ["single_source"]
+
+
+def test_h8_relays_are_recorded_as_duplicate_origin(tmp_path: Path) -> None:
+    path = tmp_path / "h8.yaml"
+    path.write_text(H8, encoding="utf-8")
+    estimate = reconcile_files([path]).estimates[0]
+    assert [e.status for e in estimate.evidence] == ["used", "duplicate_origin"]
+
+
+H9 = """\
+incident: {start: 2025-03-06}
+sources:
+  SOHR: {grade: B}
+  Witness: {grade: F}
+categories:
+  all: {parts: [civilians, combatants], complete: true}
+  combatants: {parts: [security forces, militants], complete: true}
+reports:
+  - {source: SOHR, category: civilians, count: '745', place: Syria/Coast, published: 2025-03-08}
+  - {source: SOHR, category: security forces, count: '125', place: Syria/Coast,
+     published: 2025-03-08}
+  - {source: SOHR, category: militants, count: '148', place: Syria/Coast, published: 2025-03-08}
+  - {source: SOHR, count: 'more than 1,000', place: Syria/Coast, published: 2025-03-08}
+  - {source: Witness, count: 'at least 20', place: Syria/Coast/Baniyas/Al-Qusour,
+     published: 2025-03-08}
+"""
+
+
+def test_h9_syrian_coast(tmp_path: Path) -> None:
+    estimates = reconcile_json(tmp_path, H9)["estimates"]
+    found = {(e["category"], e["place"]): e for e in estimates}
+    total = found[("all", "Syria/Coast")]
+    assert figures(total) == (1018, 880, 1178, 830, 1248)
+    assert (figures(found[("combatants", "Syria/Coast")])[:3]) == (273, 236, 316)
+    assert (figures(found[("civilians", "Syria/Coast")])[:3]) == (745, 644, 862)
+    assert figures(found[("combatants/security forces", "Syria/Coast")])[:3] == (125, 108, 145)
+    assert figures(found[("combatants/militants", "Syria/Coast")])[:3] == (148, 128, 172)
+    assert figures(found[("all", "Syria/Coast/Baniyas/Al-Qusour")])[:3] == (25, 20, 36)
+    assert all(e["flags"] == ["single_source"] for e in estimates)
+    assert [e["rank"] for e in estimates] == list(range(1, 7))
+
+
+def test_h9_vague_total_is_subsumed_by_the_exact_sum(tmp_path: Path) -> None:
+    path = tmp_path / "h9.yaml"
+    path.write_text(H9, encoding="utf-8")
+    total = next(
+        e
+        for e in reconcile_files([path]).estimates
+        if e.scope.category == () and e.scope.place == ("Syria", "Coast")
+    )
+    assert [d.arithmetic for d in total.derivations] == ["745 + 273 = 1,018"]
+    assert [(e.status, e.reason.split(":")[0]) for e in total.evidence] == [
+        ("subsumed", "745 + 273 = 1,018 lies within it")
+    ]
+
+
+H11 = """\
+incident: {start: 2025-03-06}
+sources:
+  SOHR: {grade: B}
+  A: {grade: C}
+reports:
+  - {source: SOHR, category: civilians, count: '1,225', published: 2025-03-11}
+  - {source: SOHR, category: civilians, count: '1,383', published: 2025-03-12}
+  - {source: SOHR, category: civilians, count: '158', period: 2025-03-12, published: 2025-03-12}
+  - {source: A, category: all, count: '800', published: 2025-03-08}
+  - {source: A, category: all, count: '700', published: 2025-03-09}
+"""
+
+
+def test_h11_cumulative_series_and_revision(tmp_path: Path) -> None:
+    estimates = reconcile_json(tmp_path, H11)["estimates"]
+    found = {(e["category"], e["period_start"], e["period_end"]): e for e in estimates}
+    assert figures(found[("civilians", "2025-03-06", "2025-03-12")]) == (
+        1383,
+        1196,
+        1600,
+        1128,
+        1695,
+    )
+    assert figures(found[("civilians", "2025-03-06", "2025-03-11")]) == (
+        1225,
+        1059,
+        1417,
+        999,
+        1502,
+    )
+    assert figures(found[("civilians", "2025-03-12", "2025-03-12")]) == (158, 137, 183, 129, 194)
+    revised = found[("all", "2025-03-06", "2025-03-08")]
+    assert figures(revised) == (596, 415, 684, 365, 696)
+    assert "downward_revision" in revised["flags"]
+    assert figures(found[("all", "2025-03-06", "2025-03-09")]) == (700, 599, 817, 569, 861)
+    conflicts = {"disputed", "contested", "discounted", "same_origin_inconsistent"}
+    assert not any(conflicts & set(e["flags"]) for e in estimates)
+
+
+def test_h11_day_difference_merges_with_the_daily_report(tmp_path: Path) -> None:
+    path = tmp_path / "h11.yaml"
+    path.write_text(H11, encoding="utf-8")
+    day = next(e for e in reconcile_files([path]).estimates if not e.scope.cumulative)
+    assert [(d.arithmetic, d.status) for d in day.derivations] == [
+        ("1,383 (as of 2025-03-12) − 1,225 (as of 2025-03-11) = 158", "duplicate_origin")
+    ]
+
+
+def test_cli_json_equals_the_library_result(tmp_path: Path) -> None:
+    document = reconcile_json(tmp_path, H9)
+    result = reconcile_files([tmp_path / "reports.yaml"])
+    assert document["tally_version"] == __version__
+    assert document["estimates"] == estimate_records(result)
