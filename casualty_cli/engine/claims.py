@@ -479,7 +479,8 @@ def _merge(claims: list[Claim], result: ClaimSet) -> Claim | None:
             _record(result, claim, Status.DUPLICATE_ORIGIN, f"the same figure as {_name(twin)}")
     if len(unique) == 1:
         return unique[0]
-    precise = min(unique, key=lambda c: (c.width, c.derived is False))
+    # Ties broken by the kernel itself, so that the input order never matters.
+    precise = min(unique, key=lambda c: (c.width, not c.derived, _kernel_key(c.kernel)))
     centre = precise.centre
     others = [c for c in unique if c is not precise]
     if all(c.support[0] <= centre <= c.support[1] for c in others):
@@ -491,17 +492,23 @@ def _merge(claims: list[Claim], result: ClaimSet) -> Claim | None:
                 f"{_name(precise)} lies within it: one statement of {other.origin} kept",
             )
         return precise
+    # Statements published at the same moment that contradict each other: keep the most
+    # precise one (statistics.md 5.2 keeps the latest, and none is later) and flag the scope.
     result.inconsistent.add(precise.scope)
-    chosen = max(unique, key=lambda c: (c.rows[0] if not c.derived else -1, -c.width))
+    chosen = precise
     for other in unique:
         if other is not chosen:
             _record(
                 result,
                 other,
                 Status.INCONSISTENT,
-                f"{other.origin}'s statements disagree; its latest ({_name(chosen)}) is kept",
+                f"{other.origin}'s statements disagree; the most precise ({_name(chosen)}) is kept",
             )
     return chosen
+
+
+def _kernel_key(kernel: Kernel) -> tuple[tuple[int, int, float], ...]:
+    return tuple((c.low, c.high, c.weight) for c in kernel)
 
 
 def _name(claim: Claim) -> str:
