@@ -20,6 +20,14 @@ _EXPORTS = {
     "check_reports": "casualty_cli.load",
     "LoadOptions": "casualty_cli.load",
     "validate": "casualty_cli.validate",
+    "reconcile": "casualty_cli.reconcile",
+    "reconcile_files": "casualty_cli.reconcile",
+    "Reconciliation": "casualty_cli.estimates",
+    "Estimate": "casualty_cli.estimates",
+    "Scope": "casualty_cli.estimates",
+    "Evidence": "casualty_cli.estimates",
+    "Derivation": "casualty_cli.estimates",
+    "Status": "casualty_cli.estimates",
     "Validation": "casualty_cli.validate",
     "parse_quantity": "casualty_cli.grammar.quantity",
     "parse_date": "casualty_cli.grammar.dates",
@@ -50,6 +58,9 @@ __all__ = [
     "Component",
     "DateOrder",
     "DateValue",
+    "Derivation",
+    "Estimate",
+    "Evidence",
     "Finding",
     "Grade",
     "GrammarError",
@@ -61,9 +72,12 @@ __all__ = [
     "Quantity",
     "QuantityKind",
     "ReadOptions",
+    "Reconciliation",
     "Report",
     "ReportTable",
+    "Scope",
     "Source",
+    "Status",
     "TallyError",
     "Validation",
     "Window",
@@ -75,6 +89,8 @@ __all__ = [
     "parse_period",
     "parse_quantity",
     "read_phrase",
+    "reconcile",
+    "reconcile_files",
     "validate",
 ]
 
@@ -86,6 +102,14 @@ if TYPE_CHECKING:
         InvalidInput,
         Location,
         TallyError,
+    )
+    from casualty_cli.estimates import (
+        Derivation,
+        Estimate,
+        Evidence,
+        Reconciliation,
+        Scope,
+        Status,
     )
     from casualty_cli.grammar.dates import DateOrder, parse_date, parse_period
     from casualty_cli.grammar.grades import parse_grade
@@ -105,6 +129,7 @@ if TYPE_CHECKING:
     )
     from casualty_cli.phrases import read_phrase
     from casualty_cli.readers import ReadOptions
+    from casualty_cli.reconcile import reconcile, reconcile_files
     from casualty_cli.validate import Validation, validate
 
 
