@@ -54,13 +54,12 @@ def reconcile(table: ReportTable) -> Reconciliation:
     by_scope: dict[int, list[Record]] = defaultdict(list)
     for record in claim_set.records:
         by_scope[record.scope].append(record)
-    estimates = [
-        _estimate(table, claim_set, scope, by_scope[scope], fusion, support)
-        for scope in sorted(by_scope)
-    ]
-    ranked = sorted(estimates, key=_rank_key)
-    final = tuple(_with_rank(estimate, rank) for rank, estimate in enumerate(ranked, start=1))
-    return Reconciliation(final, table, notes, table.findings)
+    order = sorted(by_scope, key=lambda scope: _rank_key(claim_set.scopes[scope], fusion, scope))
+    estimates = tuple(
+        _estimate(table, claim_set, scope, by_scope[scope], fusion, support, rank)
+        for rank, scope in enumerate(order, start=1)
+    )
+    return Reconciliation(estimates, table, notes, table.findings)
 
 
 def _fuse(claim_set: ClaimSet) -> Fusion:
@@ -86,6 +85,7 @@ def _estimate(
     records: list[Record],
     fusion: Fusion,
     support: dict[int, float],
+    rank: int,
 ) -> Estimate:
     used = [r.claim for r in records if r.status is Status.USED and r.claim is not None]
     supports = [support[id(claim)] for claim in used]
@@ -116,7 +116,7 @@ def _estimate(
     if scope in claim_set.inconsistent:
         flags.add("same_origin_inconsistent")
     return Estimate(
-        rank=0,
+        rank=rank,
         scope=claim_set.scopes[scope],
         best=int(fusion.best[scope]),
         low=low,
@@ -191,22 +191,16 @@ def _used_reason(status: Status, support: float) -> str:
     return f"used ({support:.0%} support)"
 
 
-def _rank_key(estimate: Estimate) -> tuple[object, ...]:
-    scope: Scope = estimate.scope
+def _rank_key(scope: Scope, fusion: Fusion, index: int) -> tuple[object, ...]:
+    """Window end, latest first; then the largest best estimate and upper bound; then the key."""
     end = scope.end.toordinal() if scope.end else date.min.toordinal() - 1
     return (
         -end,
-        -estimate.best,
-        -estimate.high,
+        -int(fusion.best[index]),
+        -int(fusion.high[index]),
         str(scope.outcome),
         scope.category_path,
         scope.place_path,
         scope.start.toordinal() if scope.start else 0,
         scope.cumulative,
     )
-
-
-def _with_rank(estimate: Estimate, rank: int) -> Estimate:
-    from dataclasses import replace
-
-    return replace(estimate, rank=rank)

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from casualty_cli.estimates import Scope, Status
 from casualty_cli.grammar.quantity import cap_kernel, exact_kernel
 from casualty_cli.model import (
+    ROOT_CATEGORY,
     CategoryNode,
     Component,
     DateValue,
@@ -103,6 +104,37 @@ class ClaimSet:
 # --- scopes -------------------------------------------------------------------------------------
 
 
+class ScopeIndex:
+    """Scopes by identity: category and place names compared without regard to case."""
+
+    def __init__(self, scopes: list[Scope]) -> None:
+        self.scopes = scopes
+        self._ids = {self.key(scope): index for index, scope in enumerate(scopes)}
+
+    @staticmethod
+    def key(scope: Scope) -> tuple[object, ...]:
+        return (
+            scope.outcome,
+            tuple(map(name_key, scope.category)),
+            tuple(map(name_key, scope.place)),
+            scope.start,
+            scope.end,
+            scope.cumulative,
+        )
+
+    def find(self, scope: Scope) -> int | None:
+        return self._ids.get(self.key(scope))
+
+    def add(self, scope: Scope) -> int:
+        """The id of ``scope``, adding it (a scope only derived claims cover) if new."""
+        key = self.key(scope)
+        index = self._ids.get(key)
+        if index is None:
+            index = self._ids[key] = len(self.scopes)
+            self.scopes.append(scope)
+        return index
+
+
 def scope_rows(table: ReportTable) -> tuple[list[Scope], list[int]]:
     """The distinct scopes of the reports, and the scope of each report."""
     place_key = [tuple(map(name_key, p)) for p in table.place.levels]
@@ -162,7 +194,7 @@ def build_claims(table: ReportTable, categories: Mapping[str, CategoryNode]) -> 
     direct: dict[tuple[int, str], list[Claim]] = {}
     for (scope, origin), rows in groups.items():
         direct[(scope, origin)] = _direct_claims(table, scope, origin, rows, result)
-    scope_index = {scope: index for index, scope in enumerate(scopes)}
+    scope_index = ScopeIndex(result.scopes)
     derived = _derive_sums(direct, categories, result, scope_index)
     derived += _derive_differences(direct, result, scope_index)
     candidates: dict[tuple[int, str], list[Claim]] = defaultdict(list)
@@ -223,10 +255,7 @@ def _direct_claims(
             status = Status.SUPERSEDED
             reason = f"superseded by {origin}'s later report"
         result.records.append(Record(scope, row, origin, status, q, reason))
-    return [
-        replace(_claim_of(table, scope, origin, first, q, latest), rows=tuple(members[first]))
-        for first in members
-    ]
+    return [_claim_of(table, scope, origin, tuple(members[first]), q, latest) for first in members]
 
 
 def _origin_q(table: ReportTable, origin: str, rows: Iterable[int]) -> float:
@@ -238,9 +267,14 @@ def _origin_q(table: ReportTable, origin: str, rows: Iterable[int]) -> float:
 
 
 def _claim_of(
-    table: ReportTable, scope: int, origin: str, row: int, q: float, published: PublishedKey
+    table: ReportTable,
+    scope: int,
+    origin: str,
+    rows: tuple[int, ...],
+    q: float,
+    published: PublishedKey,
 ) -> Claim:
-    quantity = table.count[row]
+    quantity = table.count[rows[0]]
     exact = quantity.value if quantity.kind is QuantityKind.EXACT else None
     high = quantity.high if quantity.high is not None else (quantity.value or quantity.low)
     low = quantity.value if quantity.value is not None else quantity.low
@@ -251,7 +285,7 @@ def _claim_of(
         origin=origin,
         kernel=quantity.kernel,
         q=q,
-        rows=(row,),
+        rows=rows,
         published=published,
         exact=exact,
         stated=(min(low, high), max(low, high)),
@@ -292,75 +326,57 @@ def _derive_sums(
     direct: Mapping[tuple[int, str], list[Claim]],
     categories: Mapping[str, CategoryNode],
     result: ClaimSet,
-    scope_index: dict[Scope, int],
+    scope_index: ScopeIndex,
 ) -> list[Claim]:
     """Exact totals of complete breakdowns, deepest parents first (statistics.md 5.2)."""
-    exact: dict[tuple[Scope, str], Claim] = {}
-    for (scope_id, origin), claims in direct.items():
+    exact: dict[tuple[int, str], Claim] = {}
+    for key, claims in direct.items():
         if len(claims) == 1 and claims[0].exact is not None:
-            exact[(result.scopes[scope_id], origin)] = claims[0]
+            exact[key] = claims[0]
     derived: list[Claim] = []
     for node in _deepest_first(categories):
         if not node.complete or not node.parts:
             continue
-        for (scope, origin), first in list(exact.items()):
-            if not scope.category or name_key(scope.category[-1]) != name_key(node.parts[0]):
-                continue
-            parent_path = scope.category[:-1] if node.name != "all" else ()
-            if node.name != "all" and (
-                not parent_path or name_key(parent_path[-1]) != name_key(node.name)
-            ):
-                continue
-            parts = [first]
-            for name in node.parts[1:]:
-                sibling = replace(scope, category=(*parent_path, name))
-                found = exact.get((_same_scope(sibling, scope_index), origin))
-                if found is None:
-                    break
-                parts.append(found)
-            else:
-                total = sum(part.exact or 0 for part in parts)
-                parent = replace(scope, category=parent_path)
-                index = _scope_id(parent, result, scope_index)
-                terms = " + ".join(f"{part.exact:,}" for part in parts)
-                claim = _derived(
-                    index,
-                    origin,
-                    "derived_sum",
-                    exact_kernel(total),
-                    total,
-                    parts,
-                    f"{terms} = {total:,}",
-                )
+        for (scope_id, origin), first in list(exact.items()):
+            claim = _sum_of_parts(node, scope_id, origin, first, exact, result, scope_index)
+            if claim is not None:
                 derived.append(claim)
-                exact.setdefault((parent, origin), claim)
+                exact.setdefault((claim.scope, origin), claim)
     return derived
 
 
-def _same_scope(scope: Scope, scope_index: Mapping[Scope, int]) -> Scope:
-    """The scope as first spelled (category names are matched without regard to case)."""
-    if scope in scope_index:
-        return scope
-    key = (tuple(map(name_key, scope.category)), tuple(map(name_key, scope.place)))
-    for known in scope_index:
-        if (
-            known.outcome == scope.outcome
-            and known.start == scope.start
-            and known.end == scope.end
-            and known.cumulative == scope.cumulative
-            and (tuple(map(name_key, known.category)), tuple(map(name_key, known.place))) == key
-        ):
-            return known
-    return scope
-
-
-def _scope_id(scope: Scope, result: ClaimSet, scope_index: dict[Scope, int]) -> int:
-    scope = _same_scope(scope, scope_index)
-    index = scope_index.get(scope)
-    if index is None:
-        index = scope_index[scope] = len(result.scopes)
-        result.scopes.append(scope)
-    return index
+def _sum_of_parts(
+    node: CategoryNode,
+    scope_id: int,
+    origin: str,
+    first: Claim,
+    exact: Mapping[tuple[int, str], Claim],
+    result: ClaimSet,
+    scope_index: ScopeIndex,
+) -> Claim | None:
+    """The derived total of ``node`` when ``first`` is its first part and every part is exact."""
+    scope = result.scopes[scope_id]
+    if not scope.category or name_key(scope.category[-1]) != name_key(node.parts[0]):
+        return None
+    parent_path = scope.category[:-1]
+    is_root = name_key(node.name) == ROOT_CATEGORY
+    if is_root != (not parent_path):
+        return None
+    if not is_root and name_key(parent_path[-1]) != name_key(node.name):
+        return None
+    parts = [first]
+    for name in node.parts[1:]:
+        sibling = scope_index.find(replace(scope, category=(*parent_path, name)))
+        found = exact.get((sibling, origin)) if sibling is not None else None
+        if found is None:
+            return None
+        parts.append(found)
+    total = sum(part.exact or 0 for part in parts)
+    index = scope_index.add(replace(scope, category=parent_path))
+    terms = " + ".join(f"{part.exact:,}" for part in parts)
+    return _derived(
+        index, origin, "derived_sum", exact_kernel(total), total, parts, f"{terms} = {total:,}"
+    )
 
 
 def _deepest_first(categories: Mapping[str, CategoryNode]) -> list[CategoryNode]:
@@ -378,7 +394,7 @@ def _deepest_first(categories: Mapping[str, CategoryNode]) -> list[CategoryNode]
 def _derive_differences(
     direct: Mapping[tuple[int, str], list[Claim]],
     result: ClaimSet,
-    scope_index: dict[Scope, int],
+    scope_index: ScopeIndex,
 ) -> list[Claim]:
     """Revision caps and day differences along each origin's cumulative series (section 4.3)."""
     chains: dict[tuple[object, ...], list[Claim]] = defaultdict(list)
@@ -418,7 +434,7 @@ def _revision_caps(chain: Sequence[Claim], result: ClaimSet) -> list[Claim]:
 
 
 def _day_differences(
-    chain: Sequence[Claim], result: ClaimSet, scope_index: Mapping[Scope, int]
+    chain: Sequence[Claim], result: ClaimSet, scope_index: ScopeIndex
 ) -> list[Claim]:
     differences: list[Claim] = []
     for before, after in itertools.pairwise(chain):
@@ -430,8 +446,7 @@ def _day_differences(
         window = replace(
             result.scopes[after.scope], start=first + timedelta(days=1), cumulative=False
         )
-        window = _same_scope(window, scope_index)
-        index = scope_index.get(window)
+        index = scope_index.find(window)
         if index is None:
             continue  # only scopes some report covers are printed (statistics.md 5.1)
         value = after.exact - before.exact
