@@ -30,7 +30,7 @@ def test_version(runner: CliRunner) -> None:
 def test_help_lists_every_command(runner: CliRunner) -> None:
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("validate", "parse"):
+    for command in ("reconcile", "explain", "validate", "parse"):
         assert f"  {command} " in result.stdout
 
 
@@ -241,3 +241,94 @@ def test_parse_table_shows_phrase_and_kernel(runner: CliRunner) -> None:
     assert "count: at least" in result.stdout
     assert "745 or more" in result.stdout
     assert "\x1b" not in result.stdout
+
+
+# --- reconcile and explain --------------------------------------------------------------------
+
+
+def test_reconcile_reads_a_csv_pipe_and_writes_the_contract_csv(runner: CliRunner) -> None:
+    text = (EXAMPLES / "syrian-coast-2025.csv").read_text(encoding="utf-8")
+    result = runner.invoke(main, ["reconcile", "-", "--format", "csv"], input=text)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "rank,outcome,category,place,period_start,period_end,best,low,high,low95,high95,"
+        "claimed_min,claimed_max,conservative,reports,origins,flags"
+    )
+    assert lines[1:] == [
+        "1,killed,all,Syria/Coast,,2025-03-08,1127,1021,1560,1006,1881,1000,1000,1001,1,1,"
+        "single_source",
+        "2,killed,civilians,Syria/Coast,,2025-03-08,839,745,1161,745,1400,745,745,745,1,1,"
+        "single_source",
+        "3,killed,combatants/militants,Syria/Coast,,2025-03-08,148,128,172,121,182,148,148,148,"
+        "1,1,single_source",
+        "4,killed,combatants/security forces,Syria/Coast,,2025-03-08,125,108,145,101,153,125,125,"
+        "125,1,1,single_source",
+        "5,killed,all,Syria/Coast/Tartus/Baniyas,,2025-03-08,25,20,36,20,39,20,20,20,1,1,"
+        "single_source",
+    ]
+
+
+def test_explain_names_the_reports_behind_every_row(runner: CliRunner) -> None:
+    path = EXAMPLES / "syrian-coast-2025.yaml"
+    reconciled = json.loads(runner.invoke(main, ["reconcile", "-f", "json", str(path)]).stdout)
+    result = runner.invoke(main, ["explain", "--format", "json", str(path)])
+    assert result.exit_code == 0, result.stderr
+    explanations = json.loads(result.stdout)["explanations"]
+    assert len(explanations) == len(reconciled["estimates"])
+    for explanation in explanations:
+        lines = {e["line"] for e in explanation["evidence"]}
+        lines |= {r for d in explanation["derivations"] for r in d["reports"]}
+        assert lines, explanation["scope"]
+    combatants = next(e for e in explanations if e["category"] == "combatants")
+    assert [d["arithmetic"] for d in combatants["derivations"]] == ["125 + 148 = 273"]
+
+
+def test_explain_filters_by_category_and_refuses_unknown_ones(runner: CliRunner) -> None:
+    path = str(EXAMPLES / "syrian-coast-2025.yaml")
+    result = runner.invoke(main, ["explain", path, "--category", "civilians", "-f", "json"])
+    assert [e["category"] for e in json.loads(result.stdout)["explanations"]] == ["civilians"]
+    missing = runner.invoke(main, ["explain", path, "--category", "children"])
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("Error: no estimate matches category 'children'")
+
+
+def test_reconcile_refuses_malformed_input_before_writing_anything(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    out = tmp_path / "out.csv"
+    result = runner.invoke(main, ["reconcile", str(DATA / "five-problems.csv"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert not out.exists()
+    assert result.stderr.splitlines()[-1] == "Error: 4 problems in the input; nothing was written."
+
+
+def test_sources_file_grades_csv_reports_and_resolves_aliases(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    reports = tmp_path / "reports.csv"
+    reports.write_text(
+        "source,via,published,count\n"
+        "Syrian Observatory,Reuters,2025-03-08,745\n"
+        "SOHR,AFP,2025-03-08,745\n",
+        encoding="utf-8",
+    )
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  SOHR: {grade: B, aliases: [Syrian Observatory]}\n", encoding="utf-8"
+    )
+    graded = runner.invoke(
+        main, ["reconcile", str(reports), "--sources", str(sources), "-f", "json"]
+    )
+    assert graded.exit_code == 0, graded.stderr
+    (estimate,) = json.loads(graded.stdout)["estimates"]
+    # One origin (the alias resolves to SOHR), graded B: oracle H1/H8.
+    figures = [estimate[k] for k in ("best", "low", "high", "low95", "high95")]
+    assert figures == [745, 644, 862, 607, 914]
+    assert (estimate["reports"], estimate["origins"]) == (2, 1)
+
+    ungraded = runner.invoke(main, ["reconcile", str(reports), "-f", "json"])
+    (estimate,) = json.loads(ungraded.stdout)["estimates"]
+    assert estimate["origins"] == 2  # without the alias, two origins
