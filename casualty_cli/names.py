@@ -7,10 +7,15 @@ compares a key that ignores case, width and composition (NFKC + casefold).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
 from casualty_cli.errors import GrammarError
+
+# Levels of single-spaced words joined by single slashes, nothing to trim or collapse.
+_WORD = r"[^\s/]+(?: [^\s/]+)*"
+_TIDY_PATH = re.compile(rf"{_WORD}(?:/{_WORD})*")
 
 
 @lru_cache(maxsize=65536)
@@ -25,11 +30,9 @@ def name_key(text: str) -> str:
 
 def split_path(text: str, *, what: str) -> tuple[str, ...]:
     """Split a ``/``-path ("Syria/Latakia/Jableh") into display names, refusing empty levels."""
-    if text.isascii() and "  " not in text:
+    if text.isascii() and _TIDY_PATH.fullmatch(text):
         # Tidy ASCII paths (most of a large file) are already in display form.
-        parts = tuple(part.strip() for part in text.strip().strip("/").split("/"))
-        if all(parts):
-            return parts
+        return tuple(text.split("/"))
     stripped = text.strip().strip("/")
     if not stripped:
         return ()
