@@ -34,7 +34,7 @@ from typing import Final, Protocol
 
 HERE: Final = Path(__file__).resolve().parent
 OUT_DIR: Final = HERE / "out"
-MODES: Final = ("floor", "load")
+MODES: Final = ("floor", "load", "reconcile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,24 @@ def measure_load(path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, len(table)
 
 
+def measure_reconcile(path: Path) -> tuple[float, int]:
+    """Load and reconcile: ``tally reconcile`` without the rendering."""
+    api = importlib.import_module("casualty_cli")
+    start = time.perf_counter()
+    result = api.reconcile(api.load_reports([path]))
+    return time.perf_counter() - start, len(result.table)
+
+
+MEASURES: Final = {"floor": measure_floor, "load": measure_load, "reconcile": measure_reconcile}
+
+
 def child(mode: str, path: Path) -> int:
-    seconds, rows = measure_floor(path) if mode == "floor" else measure_load(path)
-    # ru_maxrss is in KiB on Linux and in bytes on macOS.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds, rows = MEASURES[mode](path)
+    # ru_maxrss is in KiB on Linux and in bytes on macOS; a reader may fork a helper process.
+    peak = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
     peak_kib = peak // 1024 if sys.platform == "darwin" else peak
     print(json.dumps({"seconds": seconds, "peak_kib": peak_kib, "rows": rows}))
     return 0
@@ -150,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--floor-only", action="store_true", help="time only the csv floor, not load_reports"
     )
     parser.add_argument("--regenerate", action="store_true", help="rewrite the input file")
+    parser.add_argument(
+        "--reconcile", action="store_true", help="also time load + reconcile (tally reconcile)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -196,6 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     print("| " + " | ".join(cells) + " |")
     print()
+    if args.reconcile:
+        rec = best_of("reconcile", path, args.repeat)
+        print("| rows | reconcile (s) | reconcile / floor | peak (MiB) |")
+        print("|---:|---:|---:|---:|")
+        ratio = f"{rec.seconds / floor.seconds:.1f}x"
+        print(f"| {rec.rows:,} | {rec.seconds:.2f} | {ratio} | {mib(rec.peak_kib)} |")
+        print()
     print(
         f"Python {platform.python_version()}, {cpus()} CPUs ({cpu_model()}), "
         f"{size_mb:.0f} MB CSV, best of {args.repeat}, seed {args.seed}."
