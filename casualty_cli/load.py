@@ -204,9 +204,61 @@ class _Problems:
             Finding(error.code, error.message, where, error.value, error.hint, severity)
         )
 
+    def note_warnings(self, parsed: Parsed[Any], field: str) -> None:
+        """Warn, row by row, where a reading needed a judgement the user should see."""
+        flagged: dict[int, tuple[str, str]] = {}
+        for code, value in enumerate(parsed.values):
+            for note in _notes_of(value):
+                warning = _warning_code(note)
+                if warning is not None:
+                    flagged[code] = (warning, note)
+        if not flagged:
+            return
+        for row, code in enumerate(parsed.codes):
+            if code in flagged:
+                warning, note = flagged[code]
+                self.add(
+                    row,
+                    field,
+                    GrammarError(
+                        note,
+                        code=warning,
+                        value=_text_of(parsed.values[code]),
+                        hint=_WARNING_HINTS[warning],
+                    ),
+                    Severity.WARNING,
+                )
+
     def column_errors(self, parsed: Parsed[Any], field: str) -> None:
         for row, error in parsed.bad_rows():
             self.add(row, field, error)
+
+
+def _notes_of(value: object) -> tuple[str, ...]:
+    if isinstance(value, PeriodValue):
+        return value.start.notes + (value.end.notes if value.end else ())
+    notes = getattr(value, "notes", ())
+    return tuple(notes) if isinstance(notes, tuple) else ()
+
+
+def _text_of(value: object) -> str | None:
+    text = getattr(value, "text", None)
+    return text if isinstance(text, str) else None
+
+
+_WARNING_HINTS = {
+    "mixed-digit-scripts": "check that the figure was copied whole: one number rarely mixes scripts",
+    "date-order-overruled": "check the date, and the --date-order given for this file",
+}
+
+
+def _warning_code(note: str) -> str | None:
+    """The notes that deserve a warning: mixed digit scripts, a date order overruled."""
+    if "mixed scripts" in note:
+        return "mixed-digit-scripts"
+    if "--date-order" in note and "although" in note:
+        return "date-order-overruled"
+    return None
 
 
 def build_table(
@@ -226,12 +278,15 @@ def build_table(
     source = _source_column(rows, sources, problems)
     count = _count_column(documents, options, problems)
     skipped = _count_problems(rows, count, options.strict, problems)
+    problems.note_warnings(count, "count")
     grade = _grade_column(rows, source, sources, problems)
     order = options.date_order
     published = parse_column(rows.column("published"), partial(parse_date, order=order))
     problems.column_errors(published, "published")
+    problems.note_warnings(published, "published")
     period = parse_column(rows.column("period"), partial(parse_period, order=order))
     problems.column_errors(period, "period")
+    problems.note_warnings(period, "period")
     window = _window_column(published, period, incident, problems)
     root: tuple[str, ...] = ()
     place = parse_column(rows.column("place"), partial(split_path, what="place"), empty=root)

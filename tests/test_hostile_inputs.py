@@ -297,3 +297,23 @@ def test_dash_named_file_after_double_dash(
     result = runner.invoke(main, ["validate", "--", "-reports.csv"])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == "1 report in 1 file: no problems\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "args", "code"),
+    [
+        ("SOHR,2025-03-08,٧45\n", (), "mixed-digit-scripts"),
+        ("SOHR,25/03/2025,745\n", ("--date-order", "mdy"), "date-order-overruled"),
+    ],
+    ids=["26-mixed-digit-scripts", "36-date-order-overruled"],
+)
+def test_judgements_are_warnings(
+    body: str, args: tuple[str, ...], code: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--format", "json", *args, str(path)])
+    assert result.exit_code == 0
+    (warning,) = json.loads(result.stdout)["findings"]
+    assert (warning["severity"], warning["code"], warning["line"]) == ("warning", code, 2)
+    assert warning["hint"]
