@@ -247,7 +247,7 @@ def _text_of(value: object) -> str | None:
 
 
 _WARNING_HINTS = {
-    "mixed-digit-scripts": "check that the figure was copied whole: one number rarely mixes scripts",
+    "mixed-digit-scripts": "check that the figure was copied whole: numbers rarely mix scripts",
     "date-order-overruled": "check the date, and the --date-order given for this file",
 }
 
