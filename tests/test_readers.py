@@ -7,6 +7,7 @@ fragment of the message.
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
 import time
@@ -25,13 +26,16 @@ from casualty_cli.readers import (
     RawDocument,
     RawFactor,
     ReadOptions,
+    delimited,
     read_document,
     read_path,
     read_sources,
     read_sources_document,
 )
-from casualty_cli.readers.delimited import sniff_delimiter
+from casualty_cli.readers.decode import decode
+from casualty_cli.readers.delimited import read_delimited, sniff_delimiter
 from casualty_cli.readers.detect import detect_format
+from casualty_cli.readers.shape import paused_gc
 
 BOM = b"\xef\xbb\xbf"
 
@@ -575,6 +579,227 @@ def test_many_rows_cross_chunks_with_exact_lines() -> None:
     assert document.lines[3001] == 3004
     assert document.lines[-1] == 5003
     assert document.columns["count"][3000] == "12\nthirteen"
+
+
+def test_free_text_columns_are_cleaned_and_ids_keep_distinct_levels() -> None:
+    document = read(
+        "source,count,url,notes,id\n"
+        "MoH,1, http://a ,'=1+1,r1\n"
+        "UN,2,,  ,r2\n"
+        "AP,3,http://a,'quoted',r1\n"
+        "AFP,4,'@x,the ministry's figure , r3\n"
+    )
+    assert document.columns["url"] == ("http://a", "", "http://a", "@x")
+    assert document.columns["notes"] == ("=1+1", "", "'quoted'", "the ministry's figure")
+    ids = document.factor("id")
+    assert (ids.levels, list(ids.codes)) == (("r1", "r2", "r3"), [0, 1, 0, 2])
+
+
+# --- large inputs read by two processes ----------------------------------------------------------
+
+can_fork = pytest.mark.skipif(
+    not delimited._can_fork(), reason="two processes need os.fork (not on Windows or macOS)"
+)
+
+
+def read_text(text: str, *, split: bool, name: str = "reports.csv", **options: Any) -> RawDocument:
+    """``text`` read by two processes (``split``, forced however short it is) or by one."""
+    decoded = decode(text.encode("utf-8"), name)
+    split_from = 0 if split else len(text) + 1
+    return read_delimited(decoded, name, split_from=split_from, **options)
+
+
+def layout(document: RawDocument) -> tuple[object, ...]:
+    factors = {name: (f.levels, list(f.codes)) for name, f in document.factors.items()}
+    columns = dict(document.columns)
+    return document.format, document.delimiter, document.lines, document.findings, columns, factors
+
+
+@pytest.fixture
+def joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The parts of a child's rows joined by this process (each as its line offset)."""
+    calls: list[int] = []
+    join = delimited._Table.join
+
+    def counted(table: Any, part: object, before: int) -> None:
+        calls.append(before)
+        join(table, part, before)
+
+    monkeypatch.setattr(delimited._Table, "join", counted)
+    return calls
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The child processes started (each as its pid)."""
+    calls: list[int] = []
+    enter = delimited._Child.__enter__
+
+    def counted(child: Any) -> Any:
+        started = enter(child)
+        calls.append(child.pid)
+        return started
+
+    monkeypatch.setattr(delimited._Child, "__enter__", counted)
+    return calls
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small chunks and parts, so that a small input crosses many of them."""
+    monkeypatch.setattr(delimited, "_CHUNK_ROWS", 7)
+    monkeypatch.setattr(delimited, "_PART_CHUNKS", 2)
+
+
+def awkward_csv(rows: int = 300, newline: str = "\n") -> str:
+    """Every kind of row, spread over the whole file so that any cut meets each of them."""
+    lines = ["source,count,place,url,notes,id,casualties", "#org,#affected+killed,#loc,,,,#x"]
+    for i in range(rows):
+        if i % 9 == 4:  # quoted fields holding line breaks of every kind
+            lines.append(f'S{i % 7},{i},"Khan Younis,{newline}south {i}","u\r\nv","a\rb",r{i},')
+        elif i % 31 == 5:
+            lines.append(f"S{i},{i}")  # ragged: too few fields
+        elif i % 29 == 6:
+            lines.append(f"S{i},{i},p,u,n,r{i},x,extra")  # ragged: too many
+        elif i % 37 == 7:
+            lines.append("")
+        elif i % 41 == 8:
+            lines.append(",,,,,,")
+        elif i % 43 == 9:
+            lines.append(f"'=S{i},'+{i},  خان يونس ,  ,'@n, r{i % 5} ,")
+        else:
+            lines.append(f"S{i % 7},{i},P{i % 13},http://x/{i % 90},,r{i},")
+    lines.append(",,,,,,")  # as spreadsheets end a file
+    return newline.join(lines) + newline
+
+
+@can_fork
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("share", [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_two_processes_read_the_same_document(
+    monkeypatch: pytest.MonkeyPatch, joins: list[int], share: float, newline: str
+) -> None:
+    monkeypatch.setattr(delimited, "_HEAD_SHARE", share)
+    text = awkward_csv(newline=newline)
+    one = read_text(text, split=False)
+    assert joins == []
+    two = read_text(text, split=True)
+    assert joins  # the child's rows were read by the child, not read again here
+    assert layout(two) == layout(one)
+    assert [f.code for f in one.findings].count("ragged-row") == 19
+    assert one.findings[1].code == "hxl-row-skipped"
+
+
+def test_cut_skips_line_feeds_inside_quoted_fields() -> None:
+    data = b'source,count,place\nA,1,"x\ny\nz"\nB,2,w\nC,3,v\n'
+    inside = data.index(b"x\n") + 1
+    assert delimited._find_cut(data, 0, inside) == data.index(b"B,2")
+    assert delimited._find_cut(data, 0, data.index(b"B,2")) == data.index(b"C,3")
+    assert delimited._find_cut(data, 0, len(data) - 1) is None  # nothing after the cut
+
+
+@can_fork
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("share", [0.3, 0.5, 0.7])
+def test_a_quote_inside_an_unquoted_field_does_not_mislead_the_cut(
+    monkeypatch: pytest.MonkeyPatch, share: float
+) -> None:
+    # The quote of 5" counts for the parity: the cut may land inside a quoted field, which the
+    # first part's end then reveals, and the input is read again by one process.
+    monkeypatch.setattr(delimited, "_HEAD_SHARE", share)
+    text = 'source,count,place\nA,1,5" tall\n' + "".join(
+        f'S{i},{i},"a\nb"\n' if i % 3 else f"S{i},{i},c\n" for i in range(60)
+    )
+    assert layout(read_text(text, split=True)) == layout(read_text(text, split=False))
+
+
+@can_fork
+@pytest.mark.parametrize(
+    ("problem", "options"),
+    [
+        ('UN,2,"Gaza\nSOHR,3,y\n', {}),
+        ('UN,2,"Gaza" x,\nSOHR,3,y\n', {}),
+        ("UN,2," + "x" * 5_000 + "\n", {"max_field_size": 1_000}),
+    ],
+    ids=["unterminated-quote", "text-after-quote", "field-too-large"],
+)
+def test_two_processes_report_quoting_problems_as_one(
+    monkeypatch: pytest.MonkeyPatch, problem: str, options: dict[str, Any], forks: list[int]
+) -> None:
+    # The problem is in the child's part: the child fails, and this process reads it all.
+    monkeypatch.setattr(delimited, "_HEAD_SHARE", 0.2)
+    text = "source,count,place\n" + "MoH,1,x\n" * 600 + problem + "AP,4,z\n" * 100
+
+    def outcome(*, split: bool) -> object:
+        try:
+            return layout(read_text(text, split=split, **options))
+        except InputError as error:
+            return error.code, error.location, error.message
+
+    assert outcome(split=True) == outcome(split=False)
+    assert len(forks) == 1
+
+
+@can_fork
+def test_a_failed_child_leaves_the_read_to_this_process(
+    monkeypatch: pytest.MonkeyPatch, forks: list[int], joins: list[int]
+) -> None:
+    def fail(*args: object) -> None:
+        raise RuntimeError("lost")
+
+    monkeypatch.setattr(delimited, "_send_tail", fail)
+    text = awkward_csv()
+    assert layout(read_text(text, split=True)) == layout(read_text(text, split=False))
+    assert (len(forks), joins) == (1, [])
+
+
+@can_fork
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize(
+    ("data", "options"),
+    [
+        (BOM + b"sep=;\r\n" + awkward_csv().replace(",", ";").encode(), {}),
+        (awkward_csv().encode("cp1252", errors="replace"), {"encoding": "cp1252"}),
+        (b"\xff\xfe" + awkward_csv().replace(",", "\t").encode("utf-16-le"), {}),
+    ],
+    ids=["bom-sep-line", "cp1252", "utf-16"],
+)
+def test_two_processes_read_any_encoding(
+    data: bytes, options: dict[str, str], joins: list[int]
+) -> None:
+    def read_as(split_from: int) -> RawDocument:
+        decoded = decode(data, "reports.txt", options.get("encoding"))
+        return read_delimited(decoded, "reports.txt", split_from=split_from)
+
+    one = read_as(len(data) + 1)
+    two = read_as(0)
+    assert joins
+    assert layout(two) == layout(one)
+    assert len(one) > 200
+
+
+def test_small_inputs_are_read_by_one_process(joins: list[int]) -> None:
+    assert len(read(awkward_csv())) > 200
+    assert joins == []
+
+
+@pytest.mark.skipif(not gc.isenabled(), reason="the garbage collector is off")
+def test_paused_gc_leaves_what_was_built_old_and_a_freeze_alone() -> None:
+    with paused_gc():
+        assert not gc.isenabled()
+        built = [[i] for i in range(1_000)]
+    assert gc.isenabled()
+    assert any(found is built for found in gc.get_objects(generation=2))
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused_gc():
+            more = [[i] for i in range(1_000)]
+        assert gc.get_freeze_count() == frozen  # not released by paused_gc
+        assert not any(found is more for found in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()
 
 
 # --- 6.4 YAML ------------------------------------------------------------------------------------

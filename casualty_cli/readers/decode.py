@@ -54,6 +54,23 @@ class Decoded:
             return io.StringIO(self.text, newline="")
         return io.TextIOWrapper(io.BytesIO(self.data), encoding=encoding, newline="")
 
+    def utf8(self) -> tuple[bytes, int] | None:
+        """The text as UTF-8 bytes and the offset it starts at in them (past a BOM), or None.
+
+        UTF-8 can be cut at any line feed and each part decoded on its own, which lets a reader
+        split a large input.  ``data`` itself when it is UTF-8 (no copy), else the text encoded;
+        None when the text has no UTF-8 form (a lone surrogate, from a codec such as
+        ``unicode_escape``).
+        """
+        if self.data is not None and self.encoding in ("utf-8", "utf-8-sig"):
+            # Decoding dropped a leading BOM (sniffed, or by --encoding utf-8 / utf-8-sig).
+            skip = len(codecs.BOM_UTF8) if self.data.startswith(codecs.BOM_UTF8) else 0
+            return self.data, skip
+        try:
+            return self.text.encode("utf-8"), 0
+        except UnicodeEncodeError:
+            return None
+
 
 def line_of(text: str, offset: int) -> int:
     """The 1-based line holding ``text[offset]``, counting CRLF, LF and a lone CR as one break each.

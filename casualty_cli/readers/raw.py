@@ -47,6 +47,9 @@ class RawFactor:
 
     The delimited reader builds columns this way as it reads (a million rows hold few distinct
     sources, dates or counts), so that each distinct text can be parsed once without another pass.
+    Its free-text columns (``url``, ``quote``, ``notes``), nearly all distinct and never parsed,
+    are the exception: their levels are the cells themselves, repeats included, and their codes
+    ``range(len(levels))``.  ``codes`` is any sequence of ints.
     """
 
     levels: tuple[str, ...]

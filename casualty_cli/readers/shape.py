@@ -51,6 +51,11 @@ def paused_gc() -> Iterator[None]:
 
     Readers create no reference cycles, but each collection walks every young container: with a
     million row lists alive that is most of the load time (measured: 3.0 s against 1.0 s).
+
+    On leaving, what was built is moved to the oldest generation (``freeze`` then ``unfreeze``,
+    in constant time) rather than left young, where the next collection would walk its millions
+    of references once more (measured: 0.07 s after reading 1M rows).  Not if the program froze
+    objects itself: ``unfreeze`` would release them too.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -58,6 +63,9 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
