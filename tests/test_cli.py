@@ -341,7 +341,7 @@ def test_a_terminal_is_never_read_as_standard_input(
     import casualty_cli.cli as cli
 
     # Standard input is a terminal: tally must say so and stop, never wait for typing.
-    monkeypatch.setattr(cli, "_is_terminal", lambda stream: stream is cli.sys.stdin)
+    monkeypatch.setattr(cli, "_is_terminal", lambda stream: stream is sys.stdin)
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert "pipe" in result.stderr
