@@ -10,7 +10,7 @@ import os
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from itertools import chain, compress, repeat
@@ -30,6 +30,7 @@ from casualty_cli.grammar.dates import DateOrder, parse_date, parse_period
 from casualty_cli.grammar.grades import DEFAULT_GRADE, parse_grade
 from casualty_cli.grammar.quantity import parse_quantity
 from casualty_cli.model import (
+    REPORT_FIELDS,
     DateValue,
     Factor,
     Grade,
@@ -111,7 +112,25 @@ def check_reports(
     """Like :func:`load_reports`, but return the findings instead of raising on them."""
     options = options or LoadOptions()
     with paused_gc():
-        return _check_reports(tuple(os.fspath(p) for p in paths), options)
+        loaded = _check_reports(tuple(os.fspath(p) for p in paths), options)
+    return replace(loaded, findings=in_reading_order(loaded.findings, loaded.files))
+
+
+def in_reading_order(findings: Iterable[Finding], files: Sequence[str]) -> tuple[Finding, ...]:
+    """Findings by file (as given), line, then field in the contract's order."""
+    order = {name: index for index, name in enumerate(files)}
+    fields = {name: index for index, name in enumerate(REPORT_FIELDS)}
+
+    def position(finding: Finding) -> tuple[int, int, int, str]:
+        where = finding.location
+        return (
+            order.get(where.file, len(order)),
+            where.line or 0,
+            fields.get(where.field or "", len(fields)),
+            finding.code,
+        )
+
+    return tuple(sorted(findings, key=position))
 
 
 def _check_reports(names: tuple[str, ...], options: LoadOptions) -> Loaded:
@@ -663,6 +682,4 @@ def _with_findings(table: ReportTable, findings: tuple[Finding, ...]) -> ReportT
 
 
 def _replace_table(table: ReportTable, changes: Mapping[str, object]) -> ReportTable:
-    from dataclasses import replace
-
     return replace(table, **changes)  # type: ignore[arg-type]

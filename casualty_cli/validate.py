@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 
 from casualty_cli.errors import Finding
 from casualty_cli.load import LoadOptions, check_reports
-from casualty_cli.model import REPORT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -35,16 +34,4 @@ def validate(
     options = replace(options or LoadOptions(), strict=True)
     loaded = check_reports(paths, options=options)
     reports = len(loaded.table) if loaded.table is not None else 0
-    order = {name: index for index, name in enumerate(loaded.files)}
-    fields = {name: index for index, name in enumerate(REPORT_FIELDS)}
-
-    def position(finding: Finding) -> tuple[int, int, int, str]:
-        where = finding.location
-        return (
-            order.get(where.file, len(order)),
-            where.line or 0,
-            fields.get(where.field or "", len(fields)),
-            finding.code,
-        )
-
-    return Validation(loaded.files, reports, tuple(sorted(loaded.findings, key=position)))
+    return Validation(loaded.files, reports, loaded.findings)
