@@ -155,7 +155,8 @@ def _check_reports(names: tuple[str, ...], options: LoadOptions) -> Loaded:
     table, table_findings = build_table(documents, extra_sources, options)
     findings.extend(table_findings)
     for document in documents:
-        if not len(document):
+        context = document.sources or document.categories or document.incident_start
+        if not len(document) and not context:
             findings.append(
                 Finding(
                     "no-reports",

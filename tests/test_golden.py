@@ -44,3 +44,12 @@ def test_output_matches_golden_file(
     if os.environ.get("TALLY_REGENERATE_GOLDEN"):
         golden.write_bytes(result.stdout_bytes)
     assert result.stdout_bytes == golden.read_bytes()
+
+
+def test_csv_with_its_context_file_equals_the_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    context = "examples/syrian-coast-2025.context.yaml"
+    args = ["reconcile", "-f", "csv", "examples/syrian-coast-2025.csv", context]
+    result = CliRunner(env=STABLE_ENV).invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == (GOLDEN / "reconcile.csv").read_bytes()

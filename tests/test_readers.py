@@ -206,7 +206,7 @@ REFUSED = [
     ),
     refused(
         "yaml-no-reports",
-        b"sources:\n  MoH: B\n",
+        b"title: Gaza\nnotes: none\n",
         "no-reports",
         1,
         "no 'reports' list",

@@ -23,6 +23,7 @@ from casualty_cli.readers.raw import InputFormat, RawCategory, RawDocument, RawS
 
 FIELDS = frozenset(REPORT_FIELDS)
 TOP_KEYS = ("reports", "sources", "categories", "incident")
+CONTEXT_KEYS = frozenset(TOP_KEYS[1:])
 SOURCE_KEYS = ("grade", "name", "aliases")
 CATEGORY_KEYS = ("parts", "complete")
 INCIDENT_KEYS = ("title", "start")
@@ -231,6 +232,10 @@ class ShapeReader:
         )
 
     def reports_node(self, root: Node, top: dict[str, tuple[Node, Node]]) -> Node | None:
+        if "reports" not in top and CONTEXT_KEYS & top.keys():
+            # A context file: sources, categories and the incident for reports read elsewhere
+            # (a CSV cannot hold them).
+            return None
         if "reports" not in top:
             looks_like_report = {"source", "count"} & top.keys()
             hint = (
