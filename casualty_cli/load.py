@@ -297,7 +297,7 @@ def build_table(
 
     source = _source_column(rows, sources, problems)
     count = _count_column(documents, options, problems)
-    skipped = _count_problems(rows, count, options.strict, problems)
+    skipped = _count_problems(count, options.strict, problems)
     problems.note_warnings(count, "count")
     grade = _grade_column(rows, source, sources, problems)
     order = options.date_order
@@ -485,9 +485,7 @@ def _missing(field_name: str, meaning: str) -> GrammarError:
     )
 
 
-def _count_problems(
-    rows: _Rows, count: Parsed[Quantity], strict: bool, problems: _Problems
-) -> set[int]:
+def _count_problems(count: Parsed[Quantity], strict: bool, problems: _Problems) -> set[int]:
     """Report refused counts; return the rows skipped because their phrase names no number."""
     skipped: set[int] = set()
     missing_codes = {code for code, value in enumerate(count.values) if value is None}
