@@ -50,6 +50,8 @@ _DATE_LIKE = re.compile(
     r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s",
     re.IGNORECASE,
 )
+_ISO_LIKE = re.compile(r"^\s*\d{4}-\d")
+_DATES = frozenset({Grammar.DATE, Grammar.PERIOD})
 _GRADE_LIKE = re.compile(r"^\s*([A-Fa-f][1-6]?|0?\.\d+)\s*$")
 
 
@@ -73,7 +75,27 @@ def read_phrase(
             refusals.append((grammar, error))
     if not only and len(readings) > 1:
         readings = _without_redundant_period(readings)
-    return PhraseReport(text, tuple(readings), tuple(refusals))
+        if _ISO_LIKE.match(text):
+            # "2025-03" is a month; reading it as the reversed range 3-2025 would be noise.
+            readings = [r for r in readings if r.grammar is not Grammar.QUANTITY]
+    return PhraseReport(
+        text, tuple(readings), _distinct(refusals, date_like=bool(grammars[0] in _DATES))
+    )
+
+
+def _distinct(
+    refusals: list[tuple[Grammar, GrammarError]], *, date_like: bool
+) -> tuple[tuple[Grammar, GrammarError], ...]:
+    """One refusal per reason; for a date-like text, the date grammar's reasons only."""
+    if date_like and any(grammar in _DATES for grammar, _ in refusals):
+        refusals = [(grammar, error) for grammar, error in refusals if grammar in _DATES]
+    seen: set[str] = set()
+    kept = []
+    for grammar, error in refusals:
+        if error.message not in seen:
+            seen.add(error.message)
+            kept.append((grammar, error))
+    return tuple(kept)
 
 
 def _candidates(text: str) -> list[Grammar]:

@@ -345,3 +345,27 @@ def test_a_terminal_is_never_read_as_standard_input(
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert "pipe" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("phrase", "readings"),
+    [
+        ("2025-03", [("date", "month")]),
+        ("2025", [("date", "year"), ("quantity", "exact")]),
+        ("2025-03-06/2025-03-08", [("period", "window")]),
+        ("10-20", [("quantity", "range")]),
+    ],
+)
+def test_parse_offers_every_sensible_reading(
+    phrase: str, readings: list[tuple[str, str]], runner: CliRunner
+) -> None:
+    result = runner.invoke(main, ["parse", "-f", "json", phrase])
+    found = json.loads(result.stdout)["phrases"][0]["readings"]
+    assert [(r["as"], r["kind"]) for r in found] == readings
+
+
+def test_parse_gives_one_reason_for_an_ambiguous_date(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["parse", "-f", "json", "03/07/2025"])
+    assert result.exit_code == 1
+    refused = json.loads(result.stdout)["phrases"][0]["refused"]
+    assert [r["code"] for r in refused] == ["date-ambiguous"]
