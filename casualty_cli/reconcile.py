@@ -136,6 +136,8 @@ def _estimate(
 
 
 def _disputed(claims: Sequence[Claim], supports: Sequence[float]) -> bool:
+    if len(claims) < 2:
+        return False
     strong = [
         (claim.support, s)
         for claim, s in zip(claims, supports, strict=True)

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 from casualty_cli.estimates import Scope, Status
 from casualty_cli.grammar.quantity import cap_kernel, exact_kernel
@@ -60,7 +61,7 @@ class Claim:
 
     @property
     def support(self) -> tuple[int, int]:
-        return min(c.low for c in self.kernel), max(c.high for c in self.kernel)
+        return _support(self.kernel)
 
     @property
     def width(self) -> float:
@@ -75,6 +76,12 @@ class Claim:
             return float(atoms[0])
         low, high = self.support
         return math.sqrt((low + 1) * (high + 2)) - 1
+
+
+@lru_cache(maxsize=1 << 16)
+def _support(kernel: Kernel) -> tuple[int, int]:
+    # Kernels are shared by every claim of the same phrase: compute each one's support once.
+    return min(c.low for c in kernel), max(c.high for c in kernel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +231,11 @@ def _direct_claims(
     Reports carrying the same figure (relays, repeats) become one claim; the others are recorded
     as ``duplicate_origin``.
     """
+    if len(rows) == 1:
+        # Most scopes hear an origin once: nothing to supersede, merge or record.
+        (row,) = rows
+        q = _origin_q(table, origin, rows)
+        return [_claim_of(table, scope, origin, (row,), q, published_key(table.published[row]))]
     latest = max(published_key(table.published[row]) for row in rows)
     q = _origin_q(table, origin, rows)
     first_of: dict[Kernel, int] = {}
