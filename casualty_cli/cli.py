@@ -50,6 +50,14 @@ class TallyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stay quiet, as the Python docs recommend, and
+            # point stdout at devnull so that the interpreter's final flush cannot fail either.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(ExitStatus.DATA_ERROR)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
