@@ -369,3 +369,20 @@ def test_parse_gives_one_reason_for_an_ambiguous_date(runner: CliRunner) -> None
     assert result.exit_code == 1
     refused = json.loads(result.stdout)["phrases"][0]["refused"]
     assert [r["code"] for r in refused] == ["date-ambiguous"]
+
+
+def test_a_bug_is_one_line_without_debug_and_a_traceback_with_it(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import casualty_cli.phrases as phrases
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(phrases, "read_phrase", broken)
+    quiet = runner.invoke(main, ["parse", "745"])
+    assert quiet.exit_code == 1
+    assert quiet.stderr.startswith("Error: internal error (RuntimeError: boom)")
+    assert "Traceback" not in quiet.stderr
+    loud = runner.invoke(main, ["--debug", "parse", "745"])
+    assert isinstance(loud.exception, RuntimeError)
