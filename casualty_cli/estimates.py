@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from casualty_cli.errors import Finding
-from casualty_cli.model import ROOT_CATEGORY, Component, Outcome, ReportTable
+from casualty_cli.model import Component, Outcome, ReportTable, category_path
 
 # The contract's estimate columns, in the contract's order (contract.md section 2).
 ESTIMATE_FIELDS: tuple[str, ...] = (
@@ -53,7 +53,7 @@ class Scope:
 
     @property
     def category_path(self) -> str:
-        return "/".join(self.category) if self.category else ROOT_CATEGORY
+        return category_path(self.category)
 
     @property
     def place_path(self) -> str:

@@ -181,6 +181,11 @@ ROOT_CATEGORY = "all"
 DEFAULT_GRADE_TEXT = "F"
 
 
+def category_path(category: tuple[str, ...]) -> str:
+    """A category as written in output: its path, or ``all`` for the root."""
+    return "/".join(category) if category else ROOT_CATEGORY
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """One claim, by one source, about one count of people: a row of a :class:`ReportTable`."""
@@ -203,7 +208,7 @@ class Report:
 
     @property
     def category_path(self) -> str:
-        return "/".join(self.category) if self.category else ROOT_CATEGORY
+        return category_path(self.category)
 
     @property
     def place_path(self) -> str:
