@@ -1,0 +1,263 @@
+"""``reconcile_fast`` returns exactly what ``reconcile`` returns: estimates, evidence, derivations.
+
+The Python ``reconcile`` is the reference (it reproduces the design oracles); the fast path must
+equal it on the examples, on the design snippets with relays, sums and cumulative series, on random
+report sets that exercise every routing rule, and on a generated file large enough that most
+scopes take the column-wise path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casualty_cli.engine import fast
+from casualty_cli.engine.fast import reconcile_fast
+from casualty_cli.load import LoadOptions, build_table, load_reports
+from casualty_cli.model import ReportTable
+from casualty_cli.readers import read_document
+from casualty_cli.reconcile import reconcile_by_objects as reconcile
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def assert_equal(table: ReportTable) -> None:
+    expected = reconcile(table)
+    actual = reconcile_fast(table)
+    # Compare estimate by estimate first, so that a failure names the scope that differs.
+    assert len(actual.estimates) == len(expected.estimates)
+    for mine, theirs in zip(actual.estimates, expected.estimates, strict=True):
+        assert mine == theirs
+    assert actual.estimates == expected.estimates
+    assert actual.notes == expected.notes
+    assert actual.findings == expected.findings
+    assert actual.table is table
+
+
+def table_of(text: str, name: str) -> ReportTable:
+    document = read_document(text.encode(), name)
+    table, findings = build_table([document], (), LoadOptions())
+    assert not [f for f in findings if f.is_error]
+    assert table is not None
+    return table
+
+
+# --- examples -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        pytest.param(["syrian-coast-2025.yaml"], id="syrian-yaml"),
+        pytest.param(["gaza-oct-2023.csv"], id="gaza-csv"),
+        pytest.param(
+            ["syrian-coast-2025.csv", "syrian-coast-2025.context.yaml"], id="syrian-csv-context"
+        ),
+    ],
+)
+def test_examples(paths: list[str]) -> None:
+    assert_equal(load_reports([EXAMPLES / p for p in paths]))
+
+
+# --- the design snippets of tests/test_reconcile.py -----------------------------------------------
+
+H8 = """\
+sources:
+  SOHR: {grade: B}
+reports:
+  - {source: SOHR, via: Reuters, grade: B, count: '745', published: 2025-03-08}
+  - {source: SOHR, via: AFP, grade: C, count: '745', published: 2025-03-08}
+"""
+
+H9 = """\
+incident: {start: 2025-03-06}
+sources:
+  SOHR: {grade: B}
+  Witness: {grade: F}
+categories:
+  all: {parts: [civilians, combatants], complete: true}
+  combatants: {parts: [security forces, militants], complete: true}
+reports:
+  - {source: SOHR, category: civilians, count: '745', place: Syria/Coast, published: 2025-03-08}
+  - {source: SOHR, category: security forces, count: '125', place: Syria/Coast,
+     published: 2025-03-08}
+  - {source: SOHR, category: militants, count: '148', place: Syria/Coast, published: 2025-03-08}
+  - {source: SOHR, count: 'more than 1,000', place: Syria/Coast, published: 2025-03-08}
+  - {source: Witness, count: 'at least 20', place: Syria/Coast/Baniyas/Al-Qusour,
+     published: 2025-03-08}
+"""
+
+H11 = """\
+incident: {start: 2025-03-06}
+sources:
+  SOHR: {grade: B}
+  A: {grade: C}
+reports:
+  - {source: SOHR, category: civilians, count: '1,225', published: 2025-03-11}
+  - {source: SOHR, category: civilians, count: '1,383', published: 2025-03-12}
+  - {source: SOHR, category: civilians, count: '158', period: 2025-03-12, published: 2025-03-12}
+  - {source: A, category: all, count: '800', published: 2025-03-08}
+  - {source: A, category: all, count: '700', published: 2025-03-09}
+"""
+
+
+@pytest.mark.parametrize("text", [H8, H9, H11], ids=["H8", "H9", "H11"])
+def test_design_snippets(text: str) -> None:
+    table = table_of(text, "reports.yaml")
+    assert_equal(table)
+    # The snippets do reach the Python path: relays, a derived sum, caps and differences.
+    assert reconcile_fast(table).estimates
+
+
+def test_h9_derivations_survive_the_merge() -> None:
+    estimates = reconcile_fast(table_of(H9, "h9.yaml")).estimates
+    total = next(
+        e for e in estimates if e.scope.category == () and e.scope.place == ("Syria", "Coast")
+    )
+    assert [d.arithmetic for d in total.derivations] == ["745 + 273 = 1,018"]
+
+
+def test_an_empty_table_gives_no_estimates() -> None:
+    table = table_of("reports: []\n", "empty.yaml")
+    assert reconcile_fast(table).estimates == reconcile(table).estimates == ()
+
+
+# --- random report sets ---------------------------------------------------------------------------
+
+FIELDS = ("source", "via", "published", "period", "place", "category", "count", "grade")
+
+
+@dataclass(frozen=True)
+class Row:
+    source: str
+    via: str
+    published: str
+    period: str
+    place: str
+    category: str
+    count: str
+    grade: str
+
+
+numbers = st.integers(min_value=0, max_value=20_000)
+phrases = st.one_of(
+    numbers.map(str),
+    numbers.map(str),  # exact figures twice as often: they drive sums, caps and differences
+    numbers.map(lambda n: f"at least {n}"),
+    numbers.map(lambda n: f"more than {n}"),
+    st.integers(min_value=1, max_value=20_000).map(lambda n: f"about {n}"),
+    st.integers(min_value=1, max_value=20_000).map(lambda n: f"up to {n}"),
+    st.tuples(numbers, numbers).map(lambda ab: f"{min(ab)}-{max(ab)}"),
+    st.sampled_from(["dozens", "hundreds", "a few", "several", "scores"]),
+)
+rows = st.builds(
+    Row,
+    # "sohr" and "SOHR" are distinct origins that one name key would merge: keep both.
+    source=st.sampled_from(["SOHR", "SNHR", "MoH", "UN", "Witness", "sohr"]),
+    via=st.sampled_from(["", "", "AP", "Reuters"]),
+    published=st.sampled_from(["2025-03-08", "2025-03-09", "2025-03-10", "2025-03-10T18:00"]),
+    # Empty periods are cumulative "as of" counts (series); days and spans are daily windows
+    # that day differences can land on.
+    period=st.sampled_from(["", "", "", "2025-03-09", "2025-03-10", "2025-03-09/2025-03-10"]),
+    place=st.sampled_from(["", "Syria", "Syria/Latakia", "syria/latakia"]),
+    category=st.sampled_from(
+        ["", "all", "civilians", "Civilians", "combatants", "combatants/militants", "militants"]
+    ),
+    count=phrases,
+    grade=st.sampled_from(["A", "B", "C", "D", "E", "F", "0.3", "B2"]),
+)
+report_sets = st.lists(rows, min_size=1, max_size=14)
+
+HEADER = """\
+incident: {start: 2025-03-06}
+sources:
+  SOHR: {grade: B}
+  UN: {grade: A}
+categories:
+  all: {parts: [civilians, combatants], complete: true}
+  combatants: {parts: [security forces, militants], complete: true}
+reports:
+"""
+
+
+def csv_table(reports: list[Row]) -> ReportTable:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FIELDS)
+    writer.writerows([getattr(row, name) for name in FIELDS] for row in reports)
+    return table_of(buffer.getvalue(), "reports.csv")
+
+
+def yaml_table(reports: list[Row]) -> ReportTable:
+    """The same reports with declared sources, an incident start and a complete category tree."""
+    lines = [HEADER]
+    for row in reports:
+        cells = {name: getattr(row, name) for name in FIELDS if getattr(row, name)}
+        inner = ", ".join(f"{name}: '{value}'" for name, value in cells.items())
+        lines.append(f"  - {{{inner}}}\n")
+    return table_of("".join(lines), "reports.yaml")
+
+
+@settings(max_examples=150, deadline=None)
+@given(report_sets)
+def test_random_csv_reports(reports: list[Row]) -> None:
+    assert_equal(csv_table(reports))
+
+
+@settings(max_examples=150, deadline=None)
+@given(report_sets)
+def test_random_yaml_reports_with_categories_and_sources(reports: list[Row]) -> None:
+    assert_equal(yaml_table(reports))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["SOHR", "UN", "MoH"]),
+    st.lists(st.tuples(st.integers(min_value=5, max_value=12), numbers), min_size=2, max_size=8),
+    st.sampled_from(["", "civilians", "militants"]),
+)
+def test_cumulative_series(origin: str, series: list[tuple[int, int]], category: str) -> None:
+    """One origin's "as of" figures on several days, with daily reports the differences hit."""
+    reports = [
+        Row(origin, "", f"2025-03-{day:02d}", "", "Syria", category, str(value), "B")
+        for day, value in series
+    ]
+    reports += [
+        Row("Witness", "", f"2025-03-{day:02d}", f"2025-03-{day:02d}", "Syria", category, "40", "C")
+        for day, _ in series
+    ]
+    assert_equal(yaml_table(reports))
+    assert_equal(csv_table(reports))
+
+
+# --- a generated file -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> ReportTable:
+    path = tmp_path_factory.mktemp("generated") / "reports-20000.csv"
+    # Run the generator by path (benchmarks/ is no package) and write the file in-process.
+    generate = runpy.run_path(str(ROOT / "benchmarks" / "generate.py"), run_name="generate")
+    generate["write"](20_000, path, seed=1)
+    return load_reports([path])
+
+
+def test_generated_20000_reports(generated: ReportTable) -> None:
+    assert len(generated) == 20_000
+    assert_equal(generated)
+
+
+def test_generated_reports_take_both_paths(generated: ReportTable) -> None:
+    """Equality above is no tautology: most scopes go column-wise, some through claims.py."""
+    ids = fast._ScopeIds.build(generated)
+    _, origin_of_row = fast._origins(generated)
+    routed = fast._routed_scopes(generated, ids, origin_of_row)
+    assert 0 < int(routed.sum()) < routed.size // 4
