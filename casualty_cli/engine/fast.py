@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from casualty_cli.engine.claims import Claim, ClaimSet, Record, build_claims, scope_rows
 from casualty_cli.engine.fuse import ClaimArrays, Fusion, fuse
 from casualty_cli.estimates import Estimate, Evidence, Reconciliation, Scope, Status
-from casualty_cli.model import ROOT_CATEGORY, Factor, QuantityKind, ReportTable
+from casualty_cli.model import ROOT_CATEGORY, Factor, QuantityKind, ReportTable, category_path
 from casualty_cli.names import name_key
 from casualty_cli.reconcile import (
     CONTESTED_BELOW,
@@ -670,7 +670,7 @@ def _rank(
     n_row = ids.first_row.size
     extra = scopes[n_row:]
     outcome_text = [str(level) for level in table.outcome.levels]
-    category_text = [_category_path(level) for level in table.category.levels]
+    category_text = [category_path(level) for level in table.category.levels]
     place_text = ["/".join(level) for level in table.place.levels]
     windows = table.window.levels
     texts = sorted(
@@ -723,7 +723,3 @@ def _rank(
         )
     )
     return chosen[order]
-
-
-def _category_path(category: tuple[str, ...]) -> str:
-    return "/".join(category) if category else ROOT_CATEGORY
