@@ -382,12 +382,21 @@ def _build_sources(
                 grade = parse_grade(raw.grade)
             except GrammarError as error:
                 problems.add(None, None, error, location=location)
-        if source_id in sources:
+        aliases = tuple(display_name(a) for a in raw.aliases)
+        known = sources.get(source_id)
+        if known is not None and (known.grade, known.name, known.aliases) == (
+            grade,
+            raw.name or None,
+            aliases,
+        ):
+            continue  # the same declaration in two files read together (a context file)
+        if known is not None:
             problems.add(
                 None,
                 None,
                 GrammarError(
-                    f"source {source_id!r} is declared twice",
+                    f"source {source_id!r} is declared twice, differently"
+                    + (f" (first at {known.location})" if known.location.file else ""),
                     code="source-duplicate",
                     value=raw.id,
                     hint="declare each source once; list other spellings under 'aliases'",
@@ -395,7 +404,6 @@ def _build_sources(
                 location=location,
             )
             continue
-        aliases = tuple(display_name(a) for a in raw.aliases)
         for spelling in (source_id, *aliases):
             key = name_key(spelling)
             owner = owners.setdefault(key, source_id)

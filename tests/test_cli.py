@@ -386,3 +386,29 @@ def test_a_bug_is_one_line_without_debug_and_a_traceback_with_it(
     assert "Traceback" not in quiet.stderr
     loud = runner.invoke(main, ["--debug", "parse", "745"])
     assert isinstance(loud.exception, RuntimeError)
+
+
+def test_all_examples_validate_together(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["validate", *map(str, EXAMPLE_FILES)])
+    assert result.exit_code == 0, result.stdout
+    assert result.stderr.endswith(": no problems\n")
+
+
+def test_a_source_declared_differently_in_two_files_is_an_error(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    (tmp_path / "a.yaml").write_text("sources:\n  SOHR: {grade: B}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "sources:\n  SOHR: {grade: C}\nreports:\n  - {source: SOHR, count: '5'}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        main, ["validate", "-f", "json", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+    )
+    assert result.exit_code == 1
+    (error,) = json.loads(result.stdout)["findings"]
+    assert (error["code"], error["file"], error["line"]) == (
+        "source-duplicate",
+        str(tmp_path / "b.yaml"),
+        2,
+    )
