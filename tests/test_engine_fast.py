@@ -25,6 +25,8 @@ from casualty_cli.model import ReportTable
 from casualty_cli.readers import read_document
 from casualty_cli.reconcile import reconcile_by_objects as reconcile
 
+from .test_reconcile import H8, H9, H11
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -68,45 +70,6 @@ def test_examples(paths: list[str]) -> None:
 
 
 # --- the design snippets of tests/test_reconcile.py -----------------------------------------------
-
-H8 = """\
-sources:
-  SOHR: {grade: B}
-reports:
-  - {source: SOHR, via: Reuters, grade: B, count: '745', published: 2025-03-08}
-  - {source: SOHR, via: AFP, grade: C, count: '745', published: 2025-03-08}
-"""
-
-H9 = """\
-incident: {start: 2025-03-06}
-sources:
-  SOHR: {grade: B}
-  Witness: {grade: F}
-categories:
-  all: {parts: [civilians, combatants], complete: true}
-  combatants: {parts: [security forces, militants], complete: true}
-reports:
-  - {source: SOHR, category: civilians, count: '745', place: Syria/Coast, published: 2025-03-08}
-  - {source: SOHR, category: security forces, count: '125', place: Syria/Coast,
-     published: 2025-03-08}
-  - {source: SOHR, category: militants, count: '148', place: Syria/Coast, published: 2025-03-08}
-  - {source: SOHR, count: 'more than 1,000', place: Syria/Coast, published: 2025-03-08}
-  - {source: Witness, count: 'at least 20', place: Syria/Coast/Baniyas/Al-Qusour,
-     published: 2025-03-08}
-"""
-
-H11 = """\
-incident: {start: 2025-03-06}
-sources:
-  SOHR: {grade: B}
-  A: {grade: C}
-reports:
-  - {source: SOHR, category: civilians, count: '1,225', published: 2025-03-11}
-  - {source: SOHR, category: civilians, count: '1,383', published: 2025-03-12}
-  - {source: SOHR, category: civilians, count: '158', period: 2025-03-12, published: 2025-03-12}
-  - {source: A, category: all, count: '800', published: 2025-03-08}
-  - {source: A, category: all, count: '700', published: 2025-03-09}
-"""
 
 
 @pytest.mark.parametrize("text", [H8, H9, H11], ids=["H8", "H9", "H11"])
