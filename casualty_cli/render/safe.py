@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # C0 and C1 controls (but tab and newline), DEL, and the bidi controls that reorder what a
 # terminal shows (U+202A-U+202E, U+2066-U+2069) or mark direction invisibly.
@@ -36,6 +35,3 @@ def markdown_cell(text: str) -> str:
     flat = " ".join(terminal_text(text).splitlines())
     return _MARKDOWN_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", flat)
 
-
-def is_wide(text: str) -> bool:
-    return any(unicodedata.east_asian_width(c) in "WF" for c in text)
