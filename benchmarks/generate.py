@@ -3,9 +3,12 @@
     python benchmarks/generate.py 1000000 benchmarks/out/reports.csv --seed 1 --format csv
 
 The reports use the report fields of tally's input contract and look like a large newsroom or
-monitoring dataset: about N/4 scopes (outcome, category, place), each covered by 2 to 6 sources,
-some of them relayed by news outlets; publication dates spread over a few months; counts that are
-mostly plain integers, with hedged phrases ("at least X", "more than X", "about X"), ranges
+monitoring dataset: about N/4 scopes, each an incident's (outcome, category, place, window), covered
+by 2 to 6 sources, some of them relayed by news outlets.  Most reports name the incident's day (or
+a window of two or three days) as their period and are published up to three days later; some
+scopes are counted cumulatively instead ("as of" the bulletin's date, no period), and a few
+origins publish a later, revised cumulative figure, which tally turns into a time series.  Counts
+are mostly plain integers, with hedged phrases ("at least X", "more than X", "about X"), ranges
 ("A-B") and "dozens" mixed in; Admiralty grades A to F.  Places and sources are fictional.
 
 The output is a pure function of (N, seed, format): the same arguments give the same bytes.
@@ -65,7 +68,9 @@ class Scope:
     category: str
     outcome: str
     true_count: int
-    first_day: int
+    day: int  # the incident's first day, counted from FIRST_DAY
+    days: int  # how many days its window covers (1 to 3)
+    cumulative: bool  # counted "as of" a bulletin date instead of over a window
 
 
 def make_sources(rng: random.Random, n: int) -> dict[str, list[str]]:
@@ -86,13 +91,22 @@ def make_scope(rng: random.Random, regions: int, towns: int) -> Scope:
         category=rng.choice(CATEGORIES),
         outcome=rng.choice(OUTCOMES),
         true_count=true_count,
-        first_day=rng.randrange(SPAN_DAYS - 14),
+        day=rng.randrange(SPAN_DAYS - 7),
+        days=1 if rng.random() < 0.9 else rng.randint(2, 3),
+        cumulative=rng.random() < 0.15,
     )
 
 
-def scope_key(scope: Scope) -> tuple[str, str, str]:
+def scope_key(scope: Scope) -> tuple[str, str, str, int, int, bool]:
     """What makes two scopes the same: an empty category is ``all``, an empty outcome killed."""
-    return scope.place, scope.category or "all", scope.outcome or "killed"
+    return (
+        scope.place,
+        scope.category or "all",
+        scope.outcome or "killed",
+        scope.day,
+        scope.days,
+        scope.cumulative,
+    )
 
 
 def number(rng: random.Random, value: int) -> str:
@@ -100,9 +114,9 @@ def number(rng: random.Random, value: int) -> str:
     return f"{value:,}" if value >= 1000 and rng.random() < 0.5 else str(value)
 
 
-def phrase(rng: random.Random, true_count: int) -> str:
-    """One report's wording of a count near ``true_count``."""
-    noisy = max(0, round(true_count * rng.lognormvariate(0.0, 0.15)))
+def phrase(rng: random.Random, true_count: int, spread: float = 0.15) -> str:
+    """One report's wording of a count near ``true_count`` (log-normal noise of ``spread``)."""
+    noisy = max(0, round(true_count * rng.lognormvariate(0.0, spread))) if spread else true_count
     roll = rng.random()
     if roll < 0.70:
         return number(rng, noisy)
@@ -121,6 +135,25 @@ def phrase(rng: random.Random, true_count: int) -> str:
     return number(rng, noisy)
 
 
+class CumulativeSeries:
+    """Running totals per (place, category, outcome), counted "as of" a day.
+
+    A total never falls, and each origin's figures follow it with a fixed bias of its own, so one
+    origin's series falls only where it revises itself down, as real bulletins do.
+    """
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.base: dict[tuple[str, str, str], int] = {}
+        self.bias: dict[tuple[str, tuple[str, str, str]], float] = {}
+
+    def figure(self, scope: Scope, origin: str, day: int) -> int:
+        key = scope_key(scope)[:3]
+        base = self.base.setdefault(key, max(1, round(5000 ** self.rng.random())))
+        bias = self.bias.setdefault((origin, key), self.rng.lognormvariate(0.0, 0.15))
+        return max(0, round(base * (1 + day / 30) * bias))
+
+
 def grade(rng: random.Random) -> str:
     letter = rng.choices(GRADE_LETTERS, weights=(1, 4, 4, 2, 1, 2))[0]
     if rng.random() < 0.2:
@@ -131,13 +164,15 @@ def grade(rng: random.Random) -> str:
 def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
     """Yield ``n`` reports as mappings of field name to text (empty text = absent)."""
     rng = random.Random(seed)
-    # About 3.9 reports per scope (2-6 origins, some relayed twice), so about n/4 scopes; the
-    # place space is sized so that a drawn scope is rarely one drawn before.
+    # About 3.9 reports per scope (2-6 origins, some relayed twice), so about n/4 scopes.
     n_scopes = max(1, n // 4)
-    regions = max(1, round(math.sqrt(n_scopes / len(COUNTRIES) / 4)))
-    towns = max(1, math.ceil(n_scopes / len(COUNTRIES) / regions))
+    # About 50 incidents a town over the four months, so that places recur as they do in life.
+    places = max(1, n_scopes // 50)
+    regions = max(1, round(math.sqrt(places / len(COUNTRIES) / 4)))
+    towns = max(1, math.ceil(places / len(COUNTRIES) / regions))
     sources = make_sources(rng, max(6, min(1000, n // 100)))
-    seen: set[tuple[str, str, str]] = set()
+    series = CumulativeSeries(rng)
+    seen: set[tuple[str, str, str, int, int, bool]] = set()
     written = 0
     while written < n:
         scope = make_scope(rng, regions, towns)
@@ -151,11 +186,24 @@ def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
             # carry the same figure (relays, which tally must count as one piece of evidence).
             vias = [""] if rng.random() < 0.85 else rng.sample(OUTLETS, rng.randint(1, 2))
             origin_grade = grade(rng)
-            count = phrase(rng, scope.true_count)
+            bulletin = scope.day + scope.days  # the day a cumulative count is "as of"
+            if scope.cumulative:
+                count = phrase(rng, series.figure(scope, origin, bulletin), spread=0.0)
+            else:
+                count = phrase(rng, scope.true_count)
             for via in vias:
                 if written == n:
                     return
                 yield report(rng, scope, origin, via, origin_grade, count, written)
+                written += 1
+            if scope.cumulative and rng.random() < 0.1 and written < n:
+                # A later bulletin of the same origin: higher, now and then revised down.
+                revised = series.figure(scope, origin, bulletin + 2)
+                if rng.random() < 0.1:
+                    revised = revised * 9 // 10
+                yield report(
+                    rng, scope, origin, "", origin_grade, number(rng, revised), written, later=2
+                )
                 written += 1
 
 
@@ -167,17 +215,20 @@ def report(
     origin_grade: str,
     count: str,
     serial: int,
+    *,
+    later: int = 0,
 ) -> dict[str, str]:
-    published = FIRST_DAY + timedelta(days=scope.first_day + rng.randrange(14))
-    period = ""
-    if rng.random() < 0.05:
-        # A few counts cover a window (one to three days ending on publication).
-        start = published - timedelta(days=rng.randrange(3))
-        period = (
-            start.isoformat()
-            if start == published
-            else f"{start.isoformat()}/{published.isoformat()}"
-        )
+    """One row; ``later`` days are added to a cumulative count's bulletin date."""
+    start = FIRST_DAY + timedelta(days=scope.day)
+    end = start + timedelta(days=scope.days - 1)
+    if scope.cumulative:
+        # One bulletin date for the scope; now and then an origin's later, revised figure, which
+        # is a scope of its own ("as of" a later day) linked to the first by time.
+        published = end + timedelta(days=1 + later)
+        period = ""
+    else:
+        published = end + timedelta(days=rng.randrange(4))
+        period = start.isoformat() if scope.days == 1 else f"{start.isoformat()}/{end.isoformat()}"
     return {
         "source": origin,
         "via": via,

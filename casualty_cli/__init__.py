@@ -19,16 +19,16 @@ _EXPORTS = {
     "load_reports": "casualty_cli.load",
     "check_reports": "casualty_cli.load",
     "LoadOptions": "casualty_cli.load",
-    "validate": "casualty_cli.validate",
-    "reconcile": "casualty_cli.reconcile",
-    "reconcile_files": "casualty_cli.reconcile",
+    "validate": "casualty_cli.validation",
+    "reconcile": "casualty_cli.reconciliation",
+    "reconcile_files": "casualty_cli.reconciliation",
     "Reconciliation": "casualty_cli.estimates",
     "Estimate": "casualty_cli.estimates",
     "Scope": "casualty_cli.estimates",
     "Evidence": "casualty_cli.estimates",
     "Derivation": "casualty_cli.estimates",
     "Status": "casualty_cli.estimates",
-    "Validation": "casualty_cli.validate",
+    "Validation": "casualty_cli.validation",
     "parse_quantity": "casualty_cli.grammar.quantity",
     "parse_date": "casualty_cli.grammar.dates",
     "parse_period": "casualty_cli.grammar.dates",
@@ -129,8 +129,8 @@ if TYPE_CHECKING:
     )
     from casualty_cli.phrases import read_phrase
     from casualty_cli.readers import ReadOptions
-    from casualty_cli.reconcile import reconcile, reconcile_files
-    from casualty_cli.validate import Validation, validate
+    from casualty_cli.reconciliation import reconcile, reconcile_files
+    from casualty_cli.validation import Validation, validate
 
 
 def __getattr__(name: str) -> Any:

@@ -325,7 +325,7 @@ def reconcile_command(
       tally reconcile reports.csv --format json -o estimates.json
       cat reports.csv | tally reconcile - --format csv
     """
-    from casualty_cli.reconcile import reconcile_files
+    from casualty_cli.reconciliation import reconcile_files
     from casualty_cli.render.estimates import estimates_table, write_estimates
 
     paths = _input_paths(files)
@@ -389,7 +389,7 @@ def explain_command(
       tally explain examples/syrian-coast-2025.yaml --category civilians
       tally explain reports.csv --format json
     """
-    from casualty_cli.reconcile import reconcile_files
+    from casualty_cli.reconciliation import reconcile_files
     from casualty_cli.render.explain import explain_text, write_explain_json
     from casualty_cli.selection import select
 
@@ -435,7 +435,7 @@ def validate_command(
       cat reports.csv | tally validate -
     """
     from casualty_cli.render.findings import FINDING_FIELDS, finding_record, findings_table
-    from casualty_cli.validate import validate
+    from casualty_cli.validation import validate
 
     paths = _input_paths(files)
     result = validate(paths, options=_load_options(**input_settings))

@@ -6,6 +6,7 @@ evidence: every report that was read for its scope, what became of it, and why.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -174,14 +175,75 @@ class Estimate:
         }
 
 
-@dataclass(frozen=True, eq=False)
-class Reconciliation:
-    """Every estimate, ranked, with the reports they came from and notes for the reader."""
+EstimateColumns = dict[str, Sequence[Any]]
+"""The contract's estimate columns by name (:data:`ESTIMATE_FIELDS`), each a list in rank order;
+``flags`` holds one tuple of flag names per row."""
 
-    estimates: tuple[Estimate, ...]
-    table: ReportTable
-    notes: tuple[str, ...] = ()
-    findings: tuple[Finding, ...] = ()
+
+class Reconciliation:
+    """Every estimate, ranked, with the reports they came from and notes for the reader.
+
+    A large reconciliation keeps its estimates as columns and makes the :class:`Estimate`
+    objects, with their audit trail, only when something asks for them (the table, ``explain``):
+    writing a million rows of CSV needs none of them.  Built from estimates, it is plain.
+    """
+
+    __slots__ = ("_build", "_columns", "_estimates", "findings", "notes", "table")
+
+    def __init__(
+        self,
+        estimates: Sequence[Estimate] | Callable[[], Sequence[Estimate]],
+        table: ReportTable,
+        notes: tuple[str, ...] = (),
+        findings: tuple[Finding, ...] = (),
+        *,
+        columns: EstimateColumns | None = None,
+    ) -> None:
+        self.table = table
+        self.notes = notes
+        self.findings = findings
+        self._columns = columns
+        self._estimates: tuple[Estimate, ...] | None = None
+        if callable(estimates):
+            if columns is None:
+                raise ValueError("a lazy Reconciliation needs its columns")
+            self._build = estimates
+        else:
+            self._estimates = tuple(estimates)
+            self._build = tuple
+
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        if self._estimates is None:
+            self._estimates = tuple(self._build())
+        return self._estimates
+
+    def __len__(self) -> int:
+        if self._estimates is not None:
+            return len(self._estimates)
+        return len(self.columns()["rank"])
+
+    def with_estimates(self, estimates: Sequence[Estimate]) -> Reconciliation:
+        """The same reconciliation holding only ``estimates`` (a selection, a test's variant)."""
+        return Reconciliation(tuple(estimates), self.table, self.notes, self.findings)
+
+    def columns(self) -> EstimateColumns:
+        """The contract's columns in rank order, without making an Estimate per row."""
+        if self._columns is None:
+            records = [estimate.record() for estimate in self.estimates]
+            self._columns = {
+                name: [r[name] if name != "flags" else tuple(r[name]) for r in records]
+                for name in ESTIMATE_FIELDS
+            }
+        return self._columns
 
     def records(self) -> list[dict[str, Any]]:
-        return [estimate.record() for estimate in self.estimates]
+        """The contract's rows as mappings (flags as a list), in rank order."""
+        columns = self.columns()
+        flags_at = ESTIMATE_FIELDS.index("flags")
+        records = []
+        for row in zip(*(columns[name] for name in ESTIMATE_FIELDS), strict=True):
+            record = dict(zip(ESTIMATE_FIELDS, row, strict=True))
+            record["flags"] = list(row[flags_at])
+            records.append(record)
+        return records

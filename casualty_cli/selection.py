@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from casualty_cli.errors import GrammarError, TallyError
 from casualty_cli.estimates import Estimate, Reconciliation
 from casualty_cli.grammar.dates import parse_period
@@ -43,7 +41,7 @@ def select(
             hint="run tally reconcile to see the categories, places and periods there are",
             code="no-match",
         )
-    return replace(result, estimates=tuple(chosen))
+    return result.with_estimates(chosen)
 
 
 def _in_period(estimates: list[Estimate], text: str) -> list[Estimate]:

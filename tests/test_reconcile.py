@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from casualty_cli import __version__
 from casualty_cli.cli import main
-from casualty_cli.reconcile import reconcile_files
+from casualty_cli.reconciliation import reconcile_files
 from casualty_cli.render.estimates import estimate_records
 
 SOURCES = """\
@@ -240,3 +240,14 @@ def test_cli_json_equals_the_library_result(tmp_path: Path) -> None:
     result = reconcile_files([tmp_path / "reports.yaml"])
     assert document["tally_version"] == __version__
     assert document["estimates"] == estimate_records(result)
+
+
+def test_an_outcome_left_empty_is_the_same_scope_as_killed(tmp_path: Path) -> None:
+    """"" and "killed" name one outcome: their reports are one scope, fused, not two rows."""
+    document = reconcile_json(
+        tmp_path,
+        "reports:\n"
+        "  - {source: X, grade: B, count: '745', published: 2025-03-08}\n"
+        "  - {source: Y, grade: B, count: '745', published: 2025-03-08, outcome: killed}\n",
+    )
+    assert [(e["outcome"], e["origins"]) for e in document["estimates"]] == [("killed", 2)]

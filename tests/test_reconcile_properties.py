@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from casualty_cli.estimates import Reconciliation
 from casualty_cli.load import LoadOptions, build_table
 from casualty_cli.readers import read_document
-from casualty_cli.reconcile import reconcile
+from casualty_cli.reconciliation import reconcile
 
 FIELDS = ("source", "via", "published", "place", "category", "count", "grade")
 

@@ -326,7 +326,7 @@ def test_table_draws_the_bars_on_one_scale(coast: ReportTable) -> None:
 
 def test_table_says_when_the_scale_is_logarithmic(result: Reconciliation) -> None:
     small = estimate(3, CIVILIANS, (0, 1, 2, 3, 5))
-    text = table_text(replace(result, estimates=(*result.estimates, small)), width=200)
+    text = table_text(result.with_estimates((*result.estimates, small)), width=200)
     assert "range (log scale)" in text
     assert "on a log scale" in text
 
@@ -440,7 +440,7 @@ def test_explain_json_document(result: Reconciliation) -> None:
 
 def test_explain_json_refuses_nan(result: Reconciliation) -> None:
     broken = Evidence(PART_ROWS[0], "SOHR", Status.USED, 0.85, float("nan"), "")
-    bad = replace(result, estimates=(replace(civilians(), evidence=(broken,)),))
+    bad = result.with_estimates((replace(civilians(), evidence=(broken,)),))
     with pytest.raises(ValueError, match="JSON"):
         write_explain_json(bad, StringIO(), version="9.9")
 

@@ -158,7 +158,6 @@ def scope_rows(table: ReportTable) -> tuple[list[Scope], list[int]]:
     for row in range(len(table)):
         w = window.levels[window.codes[row]]
         key = (
-            outcome.codes[row] if len(outcome.levels) > 1 else 0,
             outcome.levels[outcome.codes[row]],
             category_key[category.codes[row]],
             place_key[place.codes[row]],

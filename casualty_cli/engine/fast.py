@@ -1,6 +1,6 @@
 """A column-wise ``reconcile`` for large inputs: the same Reconciliation, far fewer Python objects.
 
-:func:`casualty_cli.reconcile.reconcile_by_objects` spends about 60 µs of Python work per scope.
+:func:`casualty_cli.reconciliation.reconcile_by_objects` spends about 60 µs of Python work per scope.
 Most scopes of a large dataset hear every origin once and take part in no same-origin arithmetic:
 their claims are just the reports' kernels.  :func:`reconcile_fast` finds those scopes with numpy
 and handles them column-wise; every other scope (a repeated origin, a category that a complete
@@ -23,7 +23,7 @@ Equality with ``reconcile_by_objects`` rests on three facts:
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import fields, replace
 from datetime import date
 from typing import Any, NamedTuple
@@ -31,12 +31,27 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from casualty_cli.engine.claims import Claim, ClaimSet, Record, build_claims, scope_rows
+from casualty_cli.engine.claims import (
+    Claim,
+    ClaimSet,
+    Record,
+    build_claims,
+    published_key,
+    scope_rows,
+)
 from casualty_cli.engine.fuse import ClaimArrays, Fusion, fuse
-from casualty_cli.estimates import Estimate, Evidence, Reconciliation, Scope, Status
+from casualty_cli.estimates import (
+    ESTIMATE_FIELDS,
+    Estimate,
+    EstimateColumns,
+    Evidence,
+    Reconciliation,
+    Scope,
+    Status,
+)
 from casualty_cli.model import ROOT_CATEGORY, Factor, QuantityKind, ReportTable, category_path
 from casualty_cli.names import name_key
-from casualty_cli.reconcile import (
+from casualty_cli.reconciliation import (
     CONTESTED_BELOW,
     DISCOUNTED_BELOW,
     DISPUTE_MIN_Q,
@@ -74,34 +89,32 @@ def _reconcile_fast(table: ReportTable) -> Reconciliation:
     if n_rows == 0:
         return Reconciliation((), table, notes, table.findings)
 
-    ids = _ScopeIds.build(table)
-    origin_names, origin_of_row = _origins(table)
+    codes = _Codes(table)
+    ids = _ScopeIds.build(table, codes)
+    origin_names, origin_of_row = _origins(table, codes)
     origin_rank = _ranks(origin_names)
-    slow_scope = _routed_scopes(table, ids, origin_of_row)
+    kernel_of_level, _ = _distinct_ids([q.kernel for q in table.count.levels])
+    slow_scope = _routed_scopes(table, codes, ids, origin_of_row, kernel_of_level)
     slow_row = slow_scope[ids.of_row]
 
-    scopes = list(ids.scopes)
-    slow = _slow_claims(table, ids, np.flatnonzero(slow_row), scopes)
+    scopes = _ScopeList(table, ids)
+    slow = _slow_claims(table, ids, np.flatnonzero(slow_row), scopes, origin_names)
 
-    fast_rows = np.flatnonzero(~slow_row)
-    count_codes = _codes(table.count)
-    fast_q = _fast_q(table, origin_names, origin_of_row, fast_rows)
+    fast = _FastClaims.build(table, codes, ids, origin_names, origin_of_row, ~slow_row)
 
     # Claims in build_claims order: by scope id, then by origin name.
     n_levels = len(table.count.levels)
-    claim_scope = np.concatenate(
-        [ids.of_row[fast_rows], np.array([c.scope for c in slow.claims], np.int64)]
-    )
+    claim_scope = np.concatenate([fast.scope, np.array([c.scope for c in slow.claims], np.int64)])
     claim_origin = np.concatenate(
         [
-            origin_rank[origin_of_row[fast_rows]],
+            origin_rank[fast.origin],
             np.array([origin_rank[slow.origin_id[c.origin]] for c in slow.claims], np.int64),
         ]
     )
     claim_kernel = np.concatenate(
-        [count_codes[fast_rows], n_levels + np.arange(len(slow.claims), dtype=np.int64)]
+        [codes.count[fast.rows], n_levels + np.arange(len(slow.claims), dtype=np.int64)]
     )
-    claim_q = np.concatenate([fast_q, np.array([c.q for c in slow.claims], np.float64)])
+    claim_q = np.concatenate([fast.q, np.array([c.q for c in slow.claims], np.float64)])
     order = np.lexsort((claim_origin, claim_scope))
     if order.size == 0:
         return Reconciliation((), table, notes, table.findings)
@@ -111,36 +124,100 @@ def _reconcile_fast(table: ReportTable) -> Reconciliation:
     fusion = fuse(arrays, n_scopes=len(scopes))
     support = np.empty(order.size, np.float64)
     support[order] = fusion.support
-    fast_support = support[: fast_rows.size]
+    fast_support = support[: fast.rows.size]
     slow_support = {
-        id(claim): float(s) for claim, s in zip(slow.claims, support[fast_rows.size :], strict=True)
+        id(claim): float(s) for claim, s in zip(slow.claims, support[fast.rows.size :], strict=True)
     }
 
-    slow_set = ClaimSet(scopes, slow.claims, slow.records, slow.revised, slow.inconsistent)
+    slow_set = ClaimSet(scopes, slow.claims, slow.records, slow.revised, slow.inconsistent)  # type: ignore[arg-type]
     by_scope: dict[int, list[Record]] = {}
     for record in slow.records:
         by_scope.setdefault(record.scope, []).append(record)
-    # Rank before building estimates: every scope with a claim has an estimate (build_claims
-    # records a USED claim for every group), and an Estimate is frozen.
+    # Every scope with a claim has an estimate (build_claims records a USED claim per group).
     ranked = _rank(
         table, ids, scopes, np.flatnonzero(np.bincount(claim_scope, minlength=len(scopes))), fusion
     )
     rank_of = np.zeros(len(scopes), np.int64)
     rank_of[ranked] = np.arange(1, ranked.size + 1)
-    estimates: list[Estimate | None] = [None] * ranked.size
-    for scope_id, records in by_scope.items():
-        rank = int(rank_of[scope_id])
-        estimates[rank - 1] = _estimate(
-            table, slow_set, scope_id, records, fusion, slow_support, rank
+    slow_estimates = {
+        scope_id: _estimate(
+            table, slow_set, scope_id, records, fusion, slow_support, int(rank_of[scope_id])
         )
-    _fast_estimates(
-        table, ids, scopes, fast_rows, fast_support, fast_q, origin_names, origin_of_row, fusion,
-        rank_of, estimates,
-    )  # fmt: skip
-    done = tuple(e for e in estimates if e is not None)
-    if len(done) != ranked.size:
-        raise RuntimeError("reconcile_fast: a scope with a claim has no estimate")
-    return Reconciliation(done, table, notes, table.findings)
+        for scope_id, records in by_scope.items()
+    }
+    figures = _fast_figures(table, codes, fast, fast_support, fusion)
+    columns = _columns(table, ids, scopes, ranked, fusion, figures, slow_estimates)
+
+    def build() -> tuple[Estimate, ...]:
+        return _estimates(
+            table, codes, scopes, ranked, rank_of, fusion, fast, fast_support, figures,
+            origin_names, slow_estimates,
+        )  # fmt: skip
+
+    return Reconciliation(build, table, notes, table.findings, columns=columns)
+
+
+class _Codes:
+    """The table's code columns as int64 arrays, each converted from its list once."""
+
+    def __init__(self, table: ReportTable) -> None:
+        self.outcome = _codes(table.outcome)
+        self.category = _codes(table.category)
+        self.place = _codes(table.place)
+        self.window = _codes(table.window)
+        self.source = _codes(table.source)
+        self.count = _codes(table.count)
+        self.grade = _codes(table.grade)
+        self.published = _codes(table.published)
+        self.file = np.asarray(table.file_codes, np.int64)
+        self.line = np.asarray(table.lines, np.int64)
+
+
+class _ScopeList(Sequence[Scope]):
+    """The scopes by id, made from their first report's levels only when asked for.
+
+    Scopes that only derived claims cover (from the Python path) are appended at the end.
+    """
+
+    def __init__(self, table: ReportTable, ids: _ScopeIds) -> None:
+        self._table = table
+        self._levels = ids.levels
+        self._n_row = ids.first_row.size
+        self._made: dict[int, Scope] = {}
+        self.extra: list[Scope] = []
+
+    def __len__(self) -> int:
+        return self._n_row + len(self.extra)
+
+    def __getitem__(self, index: int) -> Scope:  # type: ignore[override]
+        if index >= self._n_row:
+            return self.extra[index - self._n_row]
+        scope = self._made.get(index)
+        if scope is None:
+            scope = self._made[index] = self._make([index])[0]
+        return scope
+
+    def append(self, scope: Scope) -> None:
+        self.extra.append(scope)
+
+    def all(self) -> list[Scope]:
+        return [*self._make(range(self._n_row)), *self.extra]
+
+    def _make(self, indices: Sequence[int]) -> list[Scope]:
+        table, levels = self._table, self._levels
+        picked = np.asarray(indices, np.int64)
+        outcomes, categories = table.outcome.levels, table.category.levels
+        places, windows = table.place.levels, table.window.levels
+        return [
+            Scope(outcomes[o], categories[c], places[p], w.start, w.end, w.cumulative)
+            for o, c, p, w in zip(
+                levels.outcome[picked].tolist(),
+                levels.category[picked].tolist(),
+                levels.place[picked].tolist(),
+                [windows[code] for code in levels.window[picked].tolist()],
+                strict=True,
+            )
+        ]
 
 
 # --- scope ids ------------------------------------------------------------------------------------
@@ -184,7 +261,6 @@ class _ScopeIds:
 
     def __init__(
         self,
-        scopes: list[Scope],
         of_row: IntArray,
         first_row: IntArray,
         outcome: IntArray,
@@ -193,30 +269,33 @@ class _ScopeIds:
         window: IntArray,
         levels: _ScopeLevels,
     ) -> None:
-        self.scopes = scopes
         self.levels = levels
         self.of_row = of_row
         self.first_row = first_row
-        # Per scope: outcome code, canonical category and place ids, and window level code.
+        # Per scope: canonical outcome, category and place ids, and window level code.
         self.outcome = outcome
         self.category = category
         self.place = place
         self.window = window
 
+    @property
+    def count(self) -> int:
+        return int(self.first_row.size)
+
     @classmethod
-    def build(cls, table: ReportTable) -> _ScopeIds:
-        outcome_codes = _codes(table.outcome)
-        category_codes, place_codes = _codes(table.category), _codes(table.place)
-        window_codes = _codes(table.window)
+    def build(cls, table: ReportTable, codes: _Codes) -> _ScopeIds:
+        # Two spellings ("" and "killed") parse to one outcome: the scope keys by the value.
+        outcome_of_level, _ = _distinct_ids(table.outcome.levels)
         category_of_level = _canonical(table.category.levels)
         place_of_level = _canonical(table.place.levels)
-        window_of_level, n_windows = _window_ids(table)
-        category = category_of_level[category_codes]
-        place = place_of_level[place_codes]
-        window = window_of_level[window_codes]
-        # scope_rows keys the outcome by code and value; codes of a Factor name distinct values.
+        # Window levels are usually distinct, but equal windows must share an id.
+        window_of_level, n_windows = _distinct_ids(table.window.levels)
+        outcome = outcome_of_level[codes.outcome]
+        category = category_of_level[codes.category]
+        place = place_of_level[codes.place]
+        window = window_of_level[codes.window]
         key = _combine(
-            (outcome_codes, len(table.outcome.levels)),
+            (outcome, len(table.outcome.levels)),
             (category, int(category_of_level.max(initial=0)) + 1),
             (place, int(place_of_level.max(initial=0)) + 1),
             (window, n_windows),
@@ -230,28 +309,15 @@ class _ScopeIds:
         first_row = first[by_appearance].astype(np.int64)
         # A Scope holds the levels of its first report, as in scope_rows.
         levels = _ScopeLevels(
-            outcome_codes[first_row],
-            category_codes[first_row],
-            place_codes[first_row],
-            window_codes[first_row],
+            codes.outcome[first_row],
+            codes.category[first_row],
+            codes.place[first_row],
+            codes.window[first_row],
         )
-        outcomes, categories = table.outcome.levels, table.category.levels
-        places, windows = table.place.levels, table.window.levels
-        scopes = [
-            Scope(outcomes[o], categories[c], places[p], w.start, w.end, w.cumulative)
-            for o, c, p, w in zip(
-                levels.outcome.tolist(),
-                levels.category.tolist(),
-                levels.place.tolist(),
-                [windows[code] for code in levels.window.tolist()],
-                strict=True,
-            )
-        ]
         return cls(
-            scopes,
             of_row,
             first_row,
-            levels.outcome,
+            outcome[first_row],
             category[first_row],
             place[first_row],
             levels.window,
@@ -268,18 +334,18 @@ class _ScopeLevels(NamedTuple):
     window: IntArray
 
 
-def _window_ids(table: ReportTable) -> tuple[IntArray, int]:
-    # Window levels are usually distinct, but equal windows must share an id as dict keys do.
-    seen: dict[object, int] = {}
-    ids = [seen.setdefault(w, len(seen)) for w in table.window.levels]
+def _distinct_ids(values: Sequence[Hashable]) -> tuple[IntArray, int]:
+    """An id per value, equal values sharing one, and how many distinct values there are."""
+    seen: dict[Hashable, int] = {}
+    ids = [seen.setdefault(value, len(seen)) for value in values]
     return np.array(ids, np.int64), len(seen)
 
 
-def _origins(table: ReportTable) -> tuple[list[str], IntArray]:
+def _origins(table: ReportTable, codes: _Codes) -> tuple[list[str], IntArray]:
     """Canonical origin names, and each row's origin id (two source codes may name one string)."""
     seen: dict[str, int] = {}
     of_level = np.array([seen.setdefault(s, len(seen)) for s in table.source.levels], np.int64)
-    return list(seen), of_level[_codes(table.source)]
+    return list(seen), of_level[codes.source]
 
 
 def _ranks(names: Sequence[str]) -> IntArray:
@@ -293,16 +359,39 @@ def _ranks(names: Sequence[str]) -> IntArray:
 # --- routing --------------------------------------------------------------------------------------
 
 
-def _routed_scopes(table: ReportTable, ids: _ScopeIds, origin_of_row: IntArray) -> BoolArray:
+def routed_scopes(table: ReportTable) -> BoolArray:
+    """Per scope (numbered as ``scope_rows`` does), whether it takes the Python path."""
+    codes = _Codes(table)
+    ids = _ScopeIds.build(table, codes)
+    origin_names, origin_of_row = _origins(table, codes)
+    kernel_of_level, _ = _distinct_ids([q.kernel for q in table.count.levels])
+    return _routed_scopes(table, codes, ids, origin_of_row, kernel_of_level)
+
+
+def _routed_scopes(
+    table: ReportTable,
+    codes: _Codes,
+    ids: _ScopeIds,
+    origin_of_row: IntArray,
+    kernel_of_level: IntArray,
+) -> BoolArray:
     """Scopes the Python rules of claims.py might touch: a superset, for safety."""
-    n_scopes = len(ids.scopes)
+    n_scopes = ids.count
     slow = np.zeros(n_scopes, np.bool_)
 
-    # A repeated origin: supersession, duplicates, subsumption or inconsistency.
+    # An origin heard several times with different figures: supersession, subsumption or
+    # inconsistency.  Repeats of one figure (relays, the commonest case) stay column-wise.
     n_origins = int(origin_of_row.max(initial=0)) + 1
     group = _combine((ids.of_row, n_scopes), (origin_of_row, n_origins))
-    _, group_of_row, group_size = np.unique(group, return_inverse=True, return_counts=True)
-    slow[ids.of_row[group_size[group_of_row.reshape(-1)] > 1]] = True
+    _, group_of_row = np.unique(group, return_inverse=True)
+    group_of_row = group_of_row.reshape(-1)
+    kernel = kernel_of_level[codes.count]
+    lowest = np.full(int(group_of_row.max(initial=0)) + 1, np.iinfo(np.int64).max)
+    highest = np.full(lowest.size, -1)
+    np.minimum.at(lowest, group_of_row, kernel)
+    np.maximum.at(highest, group_of_row, kernel)
+    mixed = lowest != highest
+    slow[ids.of_row[mixed[group_of_row]]] = True
 
     # Sums of complete breakdowns: every scope naming a part or a parent of a complete node.
     names: set[str] = set()
@@ -319,22 +408,23 @@ def _routed_scopes(table: ReportTable, ids: _ScopeIds, origin_of_row: IntArray) 
             ],
             np.bool_,
         )
-        slow[ids.of_row[involved[_codes(table.category)]]] = True
+        slow[ids.of_row[involved[codes.category]]] = True
 
-    _route_series(table, ids, origin_of_row, slow)
+    _route_series(table, codes, ids, origin_of_row, slow)
     return slow
 
 
 def _route_series(
-    table: ReportTable, ids: _ScopeIds, origin_of_row: IntArray, slow: BoolArray
+    table: ReportTable, codes: _Codes, ids: _ScopeIds, origin_of_row: IntArray, slow: BoolArray
 ) -> None:
     """Cumulative series of one origin that yield a cap or a day difference, and their targets.
 
     ``claims._derive_differences`` chains one origin's exact "as of" claims by (outcome,
-    category, place, start) and sorts them by end.  A chain derives nothing unless a later figure
-    is lower (a revision cap) or a non-cumulative scope ends where a member ends (a possible day
-    difference).  Such a chain, or one with a member already routed, goes to the Python path
-    whole, with every window it could land on; any other chain stays column-wise.
+    category, place, start), as the scope's first report spells them, and sorts them by end.  A
+    chain derives a revision cap where a later figure is lower, and a day difference where a
+    non-cumulative scope spans exactly the days between two consecutive members.  Such a chain,
+    or one with a member already routed, goes to the Python path whole, with the windows its
+    differences land on; any other chain stays column-wise.
     """
     levels = table.window.levels
     start = np.array([w.start.toordinal() if w.start else _NO_DATE for w in levels], np.int64)
@@ -342,40 +432,50 @@ def _route_series(
     cumulative = np.array([w.cumulative for w in levels], np.bool_)
     exact = np.array([q.kind is QuantityKind.EXACT for q in table.count.levels], np.bool_)
     value = np.array([q.value if q.value is not None else 0 for q in table.count.levels], np.int64)
-    window, count = _codes(table.window), _codes(table.count)
+    window, count = codes.window, codes.count
     rows = np.flatnonzero(cumulative[window] & (end[window] != _NO_DATE) & exact[count])
     if rows.size == 0:
         return
     scope = ids.of_row[rows]
-    # Canonical names group at least as much as build_claims' display names do: these chains
-    # are unions of its chains, so a test that clears one of them clears its parts.
+    outcome_id, _ = _distinct_ids(table.outcome.levels)
+    category_id, n_categories = _distinct_ids(table.category.levels)
+    place_id, n_places = _distinct_ids(table.place.levels)
+    scope_window = ids.levels.window[scope]
     chain = _combine(
         (origin_of_row[rows], int(origin_of_row.max()) + 1),
-        (ids.outcome[scope], len(table.outcome.levels)),
-        (ids.category[scope], int(ids.category.max()) + 1),
-        (ids.place[scope], int(ids.place.max()) + 1),
-        (start[window[rows]] + 1, int(start.max(initial=0)) + 2),
+        (outcome_id[ids.levels.outcome[scope]], len(table.outcome.levels)),
+        (category_id[ids.levels.category[scope]], n_categories),
+        (place_id[ids.levels.place[scope]], n_places),
+        (start[scope_window] + 1, int(start.max(initial=0)) + 2),
     )
-    figure, row_end = value[count[rows]], end[window[rows]]
-    # Caps: within a chain sorted by end (equal ends by figure), some figure falls.
-    order = np.lexsort((figure, row_end, chain))
-    c, f = chain[order], figure[order]
-    falls = (c[1:] == c[:-1]) & (f[1:] < f[:-1])
-    # Differences: a non-cumulative scope with a member's outcome, category, place and end.
-    target = _combine(
-        (ids.outcome, len(table.outcome.levels)),
-        (ids.category, int(ids.category.max()) + 1),
-        (ids.place, int(ids.place.max()) + 1),
-        (end[ids.window] + 1, int(end.max(initial=0)) + 2),
+    figure, member_end = value[count[rows]], end[scope_window]
+    # One entry per chain member (a member's relays repeat its end and figure), sorted by end.
+    order = np.lexsort((figure, member_end, chain))
+    c, e, f, m = chain[order], member_end[order], figure[order], scope[order]
+    first = np.r_[True, (c[1:] != c[:-1]) | (e[1:] != e[:-1])]
+    c, e, f, m = c[first], e[first], f[first], m[first]
+    pair = c[1:] == c[:-1]
+    falls = pair & (f[1:] < f[:-1])
+    # Differences: the non-cumulative scope of the days after one member, up to the next.
+    # Scopes and spans are keyed in one call, so that equal tuples get equal keys.
+    top = int(end.max(initial=0)) + 3
+    after = m[1:]
+    keys = _combine(
+        (np.r_[ids.outcome, ids.outcome[after]], int(ids.outcome.max(initial=0)) + 1),
+        (np.r_[ids.category, ids.category[after]], int(ids.category.max(initial=0)) + 1),
+        (np.r_[ids.place, ids.place[after]], int(ids.place.max(initial=0)) + 1),
+        (np.r_[start[ids.window] + 1, e[:-1] + 2], top),
+        (np.r_[end[ids.window] + 1, e[1:] + 1], top),
     )
+    target_key, span = keys[: ids.count], keys[ids.count :]
     daily = ~cumulative[ids.window]
-    lands = np.isin(target[scope], target[daily])
-    busy = np.unique(np.concatenate([c[1:][falls], chain[lands], chain[slow[scope]]]))
+    lands = pair & ~falls & np.isin(span, target_key[daily])
+    busy = np.unique(np.concatenate([c[1:][falls], c[1:][lands], chain[slow[scope]]]))
     member = np.isin(chain, busy)
     if not member.any():
         return
     slow[scope[member]] = True
-    slow[daily & np.isin(target, target[scope[member]])] = True
+    slow[daily & np.isin(target_key, span[lands])] = True
 
 
 # --- the Python path ------------------------------------------------------------------------------
@@ -410,8 +510,14 @@ def _subtable(table: ReportTable, rows: IntArray) -> ReportTable:
     return replace(table, **changes)  # type: ignore[arg-type]
 
 
-def _slow_claims(table: ReportTable, ids: _ScopeIds, rows: IntArray, scopes: list[Scope]) -> _Slow:
-    slow = _Slow({name: i for i, name in enumerate(_origins(table)[0])})
+def _slow_claims(
+    table: ReportTable,
+    ids: _ScopeIds,
+    rows: IntArray,
+    scopes: _ScopeList,
+    origin_names: Sequence[str],
+) -> _Slow:
+    slow = _Slow({name: i for i, name in enumerate(origin_names)})
     if rows.size == 0:
         return slow
     sub = _subtable(table, rows)
@@ -467,18 +573,86 @@ def _slow_claims(table: ReportTable, ids: _ScopeIds, rows: IntArray, scopes: lis
 # --- fusion input ---------------------------------------------------------------------------------
 
 
-def _fast_q(
-    table: ReportTable, origin_names: Sequence[str], origin_of_row: IntArray, rows: IntArray
+class _FastClaims:
+    """The column-wise claims: one per scope and origin, each one report's figure.
+
+    An origin heard several times in a scope with one figure (relays, repeats) makes one claim:
+    the first of its latest reports is chosen, the others are duplicates (``_direct_claims``).
+    Arrays named ``report_*`` run over the reports, the others over the claims.
+    """
+
+    def __init__(
+        self,
+        table: ReportTable,
+        codes: _Codes,
+        ids: _ScopeIds,
+        origin_names: Sequence[str],
+        origin_of_row: IntArray,
+        wanted: BoolArray,
+    ) -> None:
+        self.report_rows = np.flatnonzero(wanted)
+        report_scope = ids.of_row[self.report_rows]
+        report_origin = origin_of_row[self.report_rows]
+        key = _combine((report_scope, ids.count), (report_origin, len(origin_names)))
+        _, claim = np.unique(key, return_inverse=True)
+        self.report_claim = claim.reshape(-1).astype(np.int64)
+        n_claims = int(self.report_claim.max(initial=-1)) + 1
+
+        published = _published_ranks(table)[codes.published[self.report_rows]]
+        latest = np.full(n_claims, -1, np.int64)
+        np.maximum.at(latest, self.report_claim, published)
+        self.report_latest = published == latest[self.report_claim]
+        rows = np.full(n_claims, np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(
+            rows, self.report_claim[self.report_latest], self.report_rows[self.report_latest]
+        )
+        self.rows = rows
+        self.scope = ids.of_row[rows]
+        self.origin = origin_of_row[rows]
+        self.q = _origin_q(
+            table, codes, origin_names, self.origin, self.report_rows, self.report_claim
+        )
+        self.reports = np.bincount(self.report_claim, minlength=n_claims)
+
+    @classmethod
+    def build(
+        cls,
+        table: ReportTable,
+        codes: _Codes,
+        ids: _ScopeIds,
+        origin_names: Sequence[str],
+        origin_of_row: IntArray,
+        wanted: BoolArray,
+    ) -> _FastClaims:
+        return cls(table, codes, ids, origin_names, origin_of_row, wanted)
+
+
+def _published_ranks(table: ReportTable) -> IntArray:
+    """Per published level, its place in ``claims.published_key`` order (equal keys tie)."""
+    keys = [published_key(value) for value in table.published.levels]
+    position = {key: index for index, key in enumerate(sorted(set(keys)))}
+    return np.array([position[key] for key in keys], np.int64)
+
+
+def _origin_q(
+    table: ReportTable,
+    codes: _Codes,
+    origin_names: Sequence[str],
+    origin: IntArray,
+    report_rows: IntArray,
+    report_claim: IntArray,
 ) -> FloatArray:
-    """``claims._origin_q`` for one-report groups: the declared grade, else the report's."""
+    """``claims._origin_q`` per claim: the declared grade, else the best of its reports'."""
     declared = np.full(len(origin_names), np.nan)
     for index, name in enumerate(origin_names):
         source = table.sources.get(name)
         if source is not None and source.grade is not None:
             declared[index] = source.grade.q
     grade_q = np.array([grade.q for grade in table.grade.levels], np.float64)
-    own = declared[origin_of_row[rows]]
-    return np.where(np.isnan(own), grade_q[_codes(table.grade)[rows]], own)
+    best = np.full(origin.size, -np.inf)
+    np.maximum.at(best, report_claim, grade_q[codes.grade[report_rows]])
+    own = declared[origin]
+    return np.where(np.isnan(own), best, own)
 
 
 def _claim_arrays(
@@ -534,38 +708,46 @@ def _level_figures(table: ReportTable) -> tuple[IntArray, IntArray, IntArray, In
     )
 
 
-def _fast_estimates(
-    table: ReportTable,
-    ids: _ScopeIds,
-    scopes: Sequence[Scope],
-    rows: IntArray,
-    support: FloatArray,
-    q: FloatArray,
-    origin_names: Sequence[str],
-    origin_of_row: IntArray,
-    fusion: Fusion,
-    rank_of: IntArray,
-    out: list[Estimate | None],
-) -> None:
-    """Estimates of the fast scopes: one USED claim per report, each from its own origin."""
-    if rows.size == 0:
-        return
-    scope = ids.of_row[rows]
-    level = _codes(table.count)[rows]
+class _Figures(NamedTuple):
+    """Per fast scope (``present``, ascending ids): the estimate's figures besides the fusion's."""
+
+    present: IntArray
+    claimed_min: IntArray  # -1: none (every claim discounted)
+    claimed_max: IntArray
+    conservative: IntArray
+    reports: IntArray
+    origins: IntArray
+    flag_bits: IntArray
+    claims_by_scope: IntArray  # claims sorted by scope
+    claim_start: IntArray  # per present scope, its first position in claims_by_scope
+
+
+def _fast_figures(
+    table: ReportTable, codes: _Codes, fast: _FastClaims, support: FloatArray, fusion: Fusion
+) -> _Figures:
+    """``reconciliation._estimate``'s figures and flags for the fast scopes, column-wise."""
+    level = codes.count[fast.rows]
     stated_low, stated_high, conservative, support_low, support_high = _level_figures(table)
 
-    # Per-claim figures, then per-scope reductions over claims sorted by scope.
-    by_scope = np.argsort(scope, kind="stable")
-    s_sorted = scope[by_scope]
-    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+    by_scope = np.argsort(fast.scope, kind="stable")
+    s_sorted = fast.scope[by_scope]
+    starts = (
+        np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+        if s_sorted.size
+        else (np.zeros(0, np.int64))
+    )
     counts = np.diff(np.r_[starts, s_sorted.size])
     present = s_sorted[starts]
 
     def reduce(values: IntArray, ufunc: np.ufunc) -> IntArray:
-        return ufunc.reduceat(values[by_scope], starts)
+        result: IntArray = ufunc.reduceat(values[by_scope], starts)
+        return result
 
+    if present.size == 0:
+        empty = np.zeros(0, np.int64)
+        return _Figures(empty, empty, empty, empty, empty, empty, empty, empty, empty)
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
-    # Written as reconcile._status reads a support (a NaN support would count as used).
+    # Written as reconciliation._status reads a support (a NaN support would count as used).
     kept = ~(support < DISCOUNTED_BELOW)
     claimed_min = reduce(np.where(kept, stated_low[level], big), np.minimum)
     claimed_max = reduce(np.where(kept, stated_high[level], small), np.maximum)
@@ -574,7 +756,7 @@ def _fast_estimates(
     discounted = reduce((~kept).astype(np.int64), np.maximum) > 0
     contested_claim = kept & (support < CONTESTED_BELOW)
     contested = reduce(contested_claim.astype(np.int64), np.maximum) > 0
-    strong = (q >= DISPUTE_MIN_Q) & (support >= CONTESTED_BELOW)
+    strong = (fast.q >= DISPUTE_MIN_Q) & (support >= CONTESTED_BELOW)
     # Two strong claims with disjoint supports exist iff the lowest upper end of the strong ones
     # lies below the highest lower end (one claim alone always has low <= high).
     lowest_high = reduce(np.where(strong, support_high[level], big), np.minimum)
@@ -582,29 +764,193 @@ def _fast_estimates(
     disputed = (counts >= 2) & (lowest_high < highest_low)
     f_low, f_high = fusion.low[present], fusion.high[present]
     wide = (f_high + 1) / (f_low + 1) > WIDE_RANGE_RATIO
+    bits = disputed * 1 + discounted * 2 + contested * 4 + (counts == 1) * 8 + wide * 16
+    return _Figures(
+        present=present,
+        claimed_min=np.where(any_kept, claimed_min, -1),
+        claimed_max=np.where(any_kept, claimed_max, -1),
+        conservative=np.where(any_kept, cons, -1),
+        reports=reduce(fast.reports, np.add),
+        origins=counts,
+        flag_bits=bits.astype(np.int64),
+        claims_by_scope=by_scope,
+        claim_start=starts,
+    )
 
-    # Evidence in _audit's order (file, line, row) and origin names in sorted order, per scope.
-    file_codes = np.asarray(table.file_codes, np.int64)[rows]
-    lines = np.asarray(table.lines, np.int64)[rows]
-    evidence_order = np.lexsort((rows, lines, file_codes, scope))
-    origin_ids = origin_of_row[rows]
-    origin_order = np.lexsort((_ranks(origin_names)[origin_ids], scope))
 
-    # Evidence objects are made directly in _audit's order; a support value often recurs (one
-    # lone claim of a kernel shape), so its status and reason are formatted once.
+def _columns(
+    table: ReportTable,
+    ids: _ScopeIds,
+    scopes: _ScopeList,
+    ranked: IntArray,
+    fusion: Fusion,
+    figures: _Figures,
+    slow_estimates: dict[int, Estimate],
+) -> EstimateColumns:
+    """The contract's columns in rank order, from level texts and per-scope arrays."""
+    n_scopes = len(scopes)
+    extra = scopes.extra
+    levels = ids.levels
+
+    def texts(
+        per_level: Sequence[str | None], codes: IntArray, per_extra: Sequence[str | None]
+    ) -> list[str | None]:
+        by_scope = np.empty(n_scopes, object)
+        by_scope[: codes.size] = _objects(per_level)[codes]
+        by_scope[codes.size :] = _objects(per_extra)
+        result: list[str | None] = by_scope[ranked].tolist()
+        return result
+
+    windows = table.window.levels
+    columns: EstimateColumns = {
+        "rank": list(range(1, ranked.size + 1)),
+        "outcome": texts(
+            [str(o) for o in table.outcome.levels], levels.outcome, [str(x.outcome) for x in extra]
+        ),
+        "category": texts(
+            [category_path(c) for c in table.category.levels],
+            levels.category,
+            [x.category_path for x in extra],
+        ),
+        "place": texts(
+            ["/".join(p) for p in table.place.levels],
+            levels.place,
+            [x.place_path for x in extra],
+        ),
+        "period_start": texts(
+            [_iso(w.start) for w in windows], levels.window, [_iso(x.start) for x in extra]
+        ),
+        "period_end": texts(
+            [_iso(w.end) for w in windows], levels.window, [_iso(x.end) for x in extra]
+        ),
+    }
+    for name in ("best", "low", "high", "low95", "high95"):
+        columns[name] = getattr(fusion, name)[ranked].tolist()
+    flag_sets = [_flags(bits) for bits in range(32)]
+    flags: list[tuple[str, ...]] = [()] * n_scopes
+    for scope, bits in zip(figures.present.tolist(), figures.flag_bits.tolist(), strict=True):
+        flags[scope] = flag_sets[bits]
+    optional = {
+        "claimed_min": figures.claimed_min,
+        "claimed_max": figures.claimed_max,
+        "conservative": figures.conservative,
+    }
+    for name, values in optional.items():
+        full = np.full(n_scopes, -1, np.int64)
+        full[figures.present] = values
+        for scope, estimate in slow_estimates.items():
+            value = getattr(estimate, name)
+            full[scope] = -1 if value is None else value
+        columns[name] = [None if v < 0 else v for v in full[ranked].tolist()]
+    for name in ("reports", "origins"):
+        full = np.zeros(n_scopes, np.int64)
+        full[figures.present] = getattr(figures, name)
+        for scope, estimate in slow_estimates.items():
+            full[scope] = getattr(estimate, name)
+        columns[name] = full[ranked].tolist()
+    for scope, estimate in slow_estimates.items():
+        flags[scope] = estimate.flags
+    columns["flags"] = [flags[scope] for scope in ranked.tolist()]
+    return {name: columns[name] for name in ESTIMATE_FIELDS}
+
+
+def _objects(values: Sequence[object]) -> NDArray[np.object_]:
+    """A one-dimensional object array of ``values`` (np.array would nest tuples)."""
+    array = np.empty(len(values), object)
+    array[:] = values
+    return array
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _estimates(
+    table: ReportTable,
+    codes: _Codes,
+    scopes: _ScopeList,
+    ranked: IntArray,
+    rank_of: IntArray,
+    fusion: Fusion,
+    fast: _FastClaims,
+    support: FloatArray,
+    figures: _Figures,
+    origin_names: Sequence[str],
+    slow_estimates: dict[int, Estimate],
+) -> tuple[Estimate, ...]:
+    """Every Estimate object with its audit trail, in rank order (made only when asked for)."""
+    out: list[Estimate | None] = [None] * ranked.size
+    for estimate in slow_estimates.values():
+        out[estimate.rank - 1] = estimate
+    if figures.present.size:
+        _fast_estimates(
+            table, codes, scopes, rank_of, fusion, fast, support, figures, origin_names, out
+        )
+    done = tuple(e for e in out if e is not None)
+    if len(done) != ranked.size:
+        raise RuntimeError("reconcile_fast: a scope with a claim has no estimate")
+    return done
+
+
+def _fast_estimates(
+    table: ReportTable,
+    codes: _Codes,
+    scopes: _ScopeList,
+    rank_of: IntArray,
+    fusion: Fusion,
+    fast: _FastClaims,
+    support: FloatArray,
+    figures: _Figures,
+    origin_names: Sequence[str],
+    out: list[Estimate | None],
+) -> None:
+    """Estimates of the fast scopes, with evidence in ``reconciliation._audit``'s order."""
+    all_scopes = scopes.all()
+    rows = fast.report_rows
+    claim = fast.report_claim
+    scope = fast.scope[claim]
+    evidence_order = np.lexsort((rows, codes.line[rows], codes.file[rows], scope))
+    # Reports per scope in evidence order: scope ids ascending, like figures.present.
+    report_start = np.r_[0, np.cumsum(figures.reports)[:-1]].astype(np.int64)
+
     reasons: dict[float, tuple[Status, str]] = {}
     evidence_sorted = []
+    chosen = fast.rows[claim] == rows
     e = evidence_order
-    for row, origin, q_row, s in zip(
-        rows[e].tolist(), origin_ids[e].tolist(), q[e].tolist(), support[e].tolist(), strict=True
+    for row, c, is_chosen, is_latest in zip(
+        rows[e].tolist(),
+        claim[e].tolist(),
+        chosen[e].tolist(),
+        fast.report_latest[e].tolist(),
+        strict=True,
     ):
-        told = reasons.get(s)
-        if told is None:
-            status = _status(s)
-            told = reasons[s] = (status, _used_reason(status, s))
-        evidence_sorted.append(Evidence(row, origin_names[origin], told[0], q_row, s, told[1]))
-    names_sorted = [origin_names[o] for o in origin_ids[origin_order].tolist()]
+        origin = origin_names[int(fast.origin[c])]
+        q = float(fast.q[c])
+        if is_chosen:
+            s = float(support[c])
+            told = reasons.get(s)
+            if told is None:
+                status = _status(s)
+                told = reasons[s] = (status, _used_reason(status, s))
+            evidence_sorted.append(Evidence(row, origin, told[0], q, s, told[1]))
+            continue
+        first = table.location(int(fast.rows[c]))
+        if is_latest:
+            via = table.via[row]
+            relayed = f", relayed by {via}" if via else ""
+            reason = f"the same figure as {first}{relayed}: {origin} counted once"
+        else:
+            reason = f"repeated later at {first}"
+        evidence_sorted.append(Evidence(row, origin, Status.DUPLICATE_ORIGIN, q, None, reason))
 
+    # Origin names per scope, sorted (one claim per origin).
+    by_scope = figures.claims_by_scope
+    ranks = _ranks(origin_names)
+    name_order = np.lexsort((ranks[fast.origin[by_scope]], fast.scope[by_scope]))
+    names_sorted = [origin_names[o] for o in fast.origin[by_scope][name_order].tolist()]
+
+    present = figures.present
+    flag_sets = [_flags(bits) for bits in range(32)]
     columns = zip(
         present.tolist(),
         rank_of[present].tolist(),
@@ -613,20 +959,21 @@ def _fast_estimates(
         fusion.high[present].tolist(),
         fusion.low95[present].tolist(),
         fusion.high95[present].tolist(),
-        starts.tolist(),
-        counts.tolist(),
-        np.where(any_kept, claimed_min, -1).tolist(),
-        np.where(any_kept, claimed_max, -1).tolist(),
-        np.where(any_kept, cons, -1).tolist(),
-        (disputed * 1 + discounted * 2 + contested * 4 + (counts == 1) * 8 + wide * 16).tolist(),
+        report_start.tolist(),
+        figures.reports.tolist(),
+        figures.claim_start.tolist(),
+        figures.origins.tolist(),
+        figures.claimed_min.tolist(),
+        figures.claimed_max.tolist(),
+        figures.conservative.tolist(),
+        figures.flag_bits.tolist(),
         strict=True,
     )
-    flag_sets = [_flags(bits) for bits in range(32)]
-    for s, rank, best, low, high, low95, high95, start, n, cmin, cmax, cons_s, bits in columns:
+    for s, rank, best, low, high, low95, high95, r0, nr, c0, nc, cmin, cmax, cons, bits in columns:
         # Positional arguments in field order: the constructor runs once per scope.
         out[rank - 1] = Estimate(
             rank,
-            scopes[s],
+            all_scopes[s],
             best,
             low,
             high,
@@ -634,13 +981,13 @@ def _fast_estimates(
             high95,
             None if cmin < 0 else cmin,
             None if cmax < 0 else cmax,
-            None if cons_s < 0 else cons_s,
-            n,
-            n,
+            None if cons < 0 else cons,
+            nr,
+            nc,
             flag_sets[bits],
-            tuple(evidence_sorted[start : start + n]),
+            tuple(evidence_sorted[r0 : r0 + nr]),
             (),
-            tuple(names_sorted[start : start + n]),
+            tuple(names_sorted[c0 : c0 + nc]),
         )
 
 
@@ -659,16 +1006,15 @@ def _flags(bits: int) -> tuple[str, ...]:
 
 
 def _rank(
-    table: ReportTable, ids: _ScopeIds, scopes: Sequence[Scope], chosen: IntArray, fusion: Fusion
+    table: ReportTable, ids: _ScopeIds, scopes: _ScopeList, chosen: IntArray, fusion: Fusion
 ) -> IntArray:
-    """``reconcile._rank_key`` order of the scopes ``chosen``, by one lexsort of their keys.
+    """``reconciliation._rank_key`` order of the scopes ``chosen``, by one lexsort of their keys.
 
     The keys of the scopes reports cover come from their first report's levels (a Scope holds
     exactly those levels); only scopes that derived claims alone cover are read one by one.
     """
     never = date.min.toordinal() - 1
-    n_row = ids.first_row.size
-    extra = scopes[n_row:]
+    extra = scopes.extra
     outcome_text = [str(level) for level in table.outcome.levels]
     category_text = [category_path(level) for level in table.category.levels]
     place_text = ["/".join(level) for level in table.place.levels]

@@ -4,7 +4,7 @@ For each estimate (statistics.md section 9, items 1–6): the headline, what the
 report with how its phrase was read and what became of it, the arithmetic tally did on one origin's
 own figures, and the flags as sentences naming the reports involved.  Nothing is recomputed: this
 only puts into words what the engine recorded.  To explain some estimates only, pass a
-``Reconciliation`` holding just those (``dataclasses.replace(result, estimates=...)``).
+``Reconciliation`` holding just those (``result.with_estimates(...)``).
 """
 
 from __future__ import annotations
