@@ -74,10 +74,13 @@ def measure_load(path: Path) -> tuple[float, int]:
 
 
 def measure_reconcile(path: Path) -> tuple[float, int]:
-    """Load and reconcile: ``tally reconcile`` without the rendering."""
+    """``tally reconcile FILE --format csv``: load, reconcile and write every estimate."""
     api = importlib.import_module("casualty_cli")
+    render = importlib.import_module("casualty_cli.render.estimates")
     start = time.perf_counter()
     result = api.reconcile(api.load_reports([path]))
+    with open(os.devnull, "w", encoding="utf-8", newline="") as sink:
+        render.write_estimates(result, "csv", sink, version=api.__version__)
     return time.perf_counter() - start, len(result.table)
 
 
@@ -165,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--regenerate", action="store_true", help="rewrite the input file")
     parser.add_argument(
-        "--reconcile", action="store_true", help="also time load + reconcile (tally reconcile)"
+        "--reconcile",
+        action="store_true",
+        help="also time load + reconcile + CSV output (tally reconcile -f csv)",
     )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -22,9 +22,7 @@ def test_exported_functions_are_not_shadowed_by_submodules() -> None:
         "from casualty_cli import reconcile, validate, load_reports\n"
         "print(callable(reconcile), type(reconcile).__name__, type(validate).__name__)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "function", "function"]
 
 

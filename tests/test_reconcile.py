@@ -243,7 +243,7 @@ def test_cli_json_equals_the_library_result(tmp_path: Path) -> None:
 
 
 def test_an_outcome_left_empty_is_the_same_scope_as_killed(tmp_path: Path) -> None:
-    """"" and "killed" name one outcome: their reports are one scope, fused, not two rows."""
+    """ "" and "killed" name one outcome: their reports are one scope, fused, not two rows."""
     document = reconcile_json(
         tmp_path,
         "reports:\n"

@@ -1,6 +1,7 @@
 """A column-wise ``reconcile`` for large inputs: the same Reconciliation, far fewer Python objects.
 
-:func:`casualty_cli.reconciliation.reconcile_by_objects` spends about 60 µs of Python work per scope.
+:func:`casualty_cli.reconciliation.reconcile_by_objects` spends about 60 µs of Python work per
+scope.
 Most scopes of a large dataset hear every origin once and take part in no same-origin arithmetic:
 their claims are just the reports' kernels.  :func:`reconcile_fast` finds those scopes with numpy
 and handles them column-wise; every other scope (a repeated origin, a category that a complete
@@ -49,7 +50,15 @@ from casualty_cli.estimates import (
     Scope,
     Status,
 )
-from casualty_cli.model import ROOT_CATEGORY, Factor, QuantityKind, ReportTable, category_path
+from casualty_cli.model import (
+    ROOT_CATEGORY,
+    Component,
+    Factor,
+    Quantity,
+    QuantityKind,
+    ReportTable,
+    category_path,
+)
 from casualty_cli.names import name_key
 from casualty_cli.reconciliation import (
     CONTESTED_BELOW,
@@ -93,14 +102,15 @@ def _reconcile_fast(table: ReportTable) -> Reconciliation:
     ids = _ScopeIds.build(table, codes)
     origin_names, origin_of_row = _origins(table, codes)
     origin_rank = _ranks(origin_names)
-    kernel_of_level, _ = _distinct_ids([q.kernel for q in table.count.levels])
-    slow_scope = _routed_scopes(table, codes, ids, origin_of_row, kernel_of_level)
+    quantities = _Quantities(table.count.levels)
+    group = _groups(ids, origin_of_row)
+    slow_scope = _routed_scopes(table, codes, quantities, ids, origin_of_row, group)
     slow_row = slow_scope[ids.of_row]
 
     scopes = _ScopeList(table, ids)
     slow = _slow_claims(table, ids, np.flatnonzero(slow_row), scopes, origin_names)
 
-    fast = _FastClaims.build(table, codes, ids, origin_names, origin_of_row, ~slow_row)
+    fast = _FastClaims.build(table, codes, ids, origin_names, origin_of_row, group, ~slow_row)
 
     # Claims in build_claims order: by scope id, then by origin name.
     n_levels = len(table.count.levels)
@@ -118,9 +128,12 @@ def _reconcile_fast(table: ReportTable) -> Reconciliation:
     order = np.lexsort((claim_origin, claim_scope))
     if order.size == 0:
         return Reconciliation((), table, notes, table.findings)
-    kernels = [quantity.kernel for quantity in table.count.levels]
-    kernels += [claim.kernel for claim in slow.claims]
-    arrays = _claim_arrays(claim_scope[order], claim_kernel[order], claim_q[order], kernels)
+    arrays = _claim_arrays(
+        claim_scope[order],
+        claim_kernel[order],
+        claim_q[order],
+        _kernel_table(quantities, [claim.kernel for claim in slow.claims]),
+    )
     fusion = fuse(arrays, n_scopes=len(scopes))
     support = np.empty(order.size, np.float64)
     support[order] = fusion.support
@@ -145,7 +158,7 @@ def _reconcile_fast(table: ReportTable) -> Reconciliation:
         )
         for scope_id, records in by_scope.items()
     }
-    figures = _fast_figures(table, codes, fast, fast_support, fusion)
+    figures = _fast_figures(quantities, codes, fast, fast_support, fusion)
     columns = _columns(table, ids, scopes, ranked, fusion, figures, slow_estimates)
 
     def build() -> tuple[Estimate, ...]:
@@ -169,8 +182,67 @@ class _Codes:
         self.count = _codes(table.count)
         self.grade = _codes(table.grade)
         self.published = _codes(table.published)
-        self.file = np.asarray(table.file_codes, np.int64)
-        self.line = np.asarray(table.lines, np.int64)
+
+
+class _Quantities:
+    """Per count level, every figure the column-wise path reads, taken from the objects once.
+
+    Components are flattened level by level: ``offset[level]`` is where a level's ``size``
+    components start in ``low``, ``high`` and ``weight``.
+    """
+
+    def __init__(self, levels: Sequence[Quantity]) -> None:
+        kernels = [quantity.kernel for quantity in levels]
+        self.size = np.fromiter(map(len, kernels), np.int64, len(kernels))
+        self.offset = np.cumsum(self.size) - self.size
+        flat = [component for kernel in kernels for component in kernel]
+        self.low = np.fromiter((c.low for c in flat), np.int64, len(flat))
+        self.high = np.fromiter((c.high for c in flat), np.int64, len(flat))
+        self.weight = np.fromiter((c.weight for c in flat), np.float64, len(flat))
+        starts = self.offset if len(flat) else np.zeros(0, np.int64)
+        self.support_low = np.minimum.reduceat(self.low, starts) if len(flat) else starts
+        self.support_high = np.maximum.reduceat(self.high, starts) if len(flat) else starts
+        self.exact = np.fromiter(
+            (quantity.kind is QuantityKind.EXACT for quantity in levels), np.bool_, len(levels)
+        )
+        self.value = np.fromiter(
+            (quantity.value or 0 for quantity in levels), np.int64, len(levels)
+        )
+        self.conservative = np.fromiter(
+            (quantity.conservative for quantity in levels), np.int64, len(levels)
+        )
+        stated = [_stated(quantity) for quantity in levels]
+        self.stated_low = np.fromiter((low for low, _ in stated), np.int64, len(levels))
+        self.stated_high = np.fromiter((high for _, high in stated), np.int64, len(levels))
+        # Levels with equal kernels share an id: repeats of one figure in two spellings
+        # ("1,234" and "1234") are one claim.  Keyed on the flat numbers, not the objects.
+        self.kernel_id = _kernel_ids(self)
+
+
+def _stated(quantity: Quantity) -> tuple[int, int]:
+    """``claims._claim_of``'s stated interval of a quantity."""
+    high = quantity.high if quantity.high is not None else (quantity.value or quantity.low)
+    low = quantity.value if quantity.value is not None else quantity.low
+    if quantity.kind is QuantityKind.RANGE:
+        low, high = quantity.low, quantity.high or quantity.low
+    return min(low, high), max(low, high)
+
+
+def _kernel_ids(quantities: _Quantities) -> IntArray:
+    n_levels = quantities.size.size
+    if n_levels == 0:
+        return np.zeros(0, np.int64)
+    width = int(quantities.size.max())
+    # One row per level: its components' (low, high, weight bits), padded; equal rows, one id.
+    table = np.full((n_levels, 3 * width + 1), -1, np.int64)
+    table[:, 0] = quantities.size
+    level = np.repeat(np.arange(n_levels), quantities.size)
+    slot = np.arange(level.size) - quantities.offset[level]
+    table[level, 1 + slot] = quantities.low
+    table[level, 1 + width + slot] = quantities.high
+    table[level, 1 + 2 * width + slot] = quantities.weight.view(np.int64)
+    _, ids = np.unique(table, axis=0, return_inverse=True)
+    return ids.reshape(-1).astype(np.int64)
 
 
 class _ScopeList(Sequence[Scope]):
@@ -348,6 +420,14 @@ def _origins(table: ReportTable, codes: _Codes) -> tuple[list[str], IntArray]:
     return list(seen), of_level[codes.source]
 
 
+def _groups(ids: _ScopeIds, origin_of_row: IntArray) -> IntArray:
+    """Per report, the id of its (scope, origin) group: one origin's word on one scope."""
+    n_origins = int(origin_of_row.max(initial=0)) + 1
+    key = _combine((ids.of_row, ids.count), (origin_of_row, n_origins))
+    _, group = np.unique(key, return_inverse=True)
+    return group.reshape(-1).astype(np.int64)
+
+
 def _ranks(names: Sequence[str]) -> IntArray:
     """Position of each name in sorted order: build_claims sorts claims by the origin string."""
     order = sorted(range(len(names)), key=names.__getitem__)
@@ -363,17 +443,19 @@ def routed_scopes(table: ReportTable) -> BoolArray:
     """Per scope (numbered as ``scope_rows`` does), whether it takes the Python path."""
     codes = _Codes(table)
     ids = _ScopeIds.build(table, codes)
-    origin_names, origin_of_row = _origins(table, codes)
-    kernel_of_level, _ = _distinct_ids([q.kernel for q in table.count.levels])
-    return _routed_scopes(table, codes, ids, origin_of_row, kernel_of_level)
+    _, origin_of_row = _origins(table, codes)
+    group = _groups(ids, origin_of_row)
+    quantities = _Quantities(table.count.levels)
+    return _routed_scopes(table, codes, quantities, ids, origin_of_row, group)
 
 
 def _routed_scopes(
     table: ReportTable,
     codes: _Codes,
+    quantities: _Quantities,
     ids: _ScopeIds,
     origin_of_row: IntArray,
-    kernel_of_level: IntArray,
+    group_of_row: IntArray,
 ) -> BoolArray:
     """Scopes the Python rules of claims.py might touch: a superset, for safety."""
     n_scopes = ids.count
@@ -381,11 +463,7 @@ def _routed_scopes(
 
     # An origin heard several times with different figures: supersession, subsumption or
     # inconsistency.  Repeats of one figure (relays, the commonest case) stay column-wise.
-    n_origins = int(origin_of_row.max(initial=0)) + 1
-    group = _combine((ids.of_row, n_scopes), (origin_of_row, n_origins))
-    _, group_of_row = np.unique(group, return_inverse=True)
-    group_of_row = group_of_row.reshape(-1)
-    kernel = kernel_of_level[codes.count]
+    kernel = quantities.kernel_id[codes.count]
     lowest = np.full(int(group_of_row.max(initial=0)) + 1, np.iinfo(np.int64).max)
     highest = np.full(lowest.size, -1)
     np.minimum.at(lowest, group_of_row, kernel)
@@ -410,12 +488,17 @@ def _routed_scopes(
         )
         slow[ids.of_row[involved[codes.category]]] = True
 
-    _route_series(table, codes, ids, origin_of_row, slow)
+    _route_series(table, codes, quantities, ids, origin_of_row, slow)
     return slow
 
 
 def _route_series(
-    table: ReportTable, codes: _Codes, ids: _ScopeIds, origin_of_row: IntArray, slow: BoolArray
+    table: ReportTable,
+    codes: _Codes,
+    quantities: _Quantities,
+    ids: _ScopeIds,
+    origin_of_row: IntArray,
+    slow: BoolArray,
 ) -> None:
     """Cumulative series of one origin that yield a cap or a day difference, and their targets.
 
@@ -430,8 +513,7 @@ def _route_series(
     start = np.array([w.start.toordinal() if w.start else _NO_DATE for w in levels], np.int64)
     end = np.array([w.end.toordinal() if w.end else _NO_DATE for w in levels], np.int64)
     cumulative = np.array([w.cumulative for w in levels], np.bool_)
-    exact = np.array([q.kind is QuantityKind.EXACT for q in table.count.levels], np.bool_)
-    value = np.array([q.value if q.value is not None else 0 for q in table.count.levels], np.int64)
+    exact, value = quantities.exact, quantities.value
     window, count = codes.window, codes.count
     rows = np.flatnonzero(cumulative[window] & (end[window] != _NO_DATE) & exact[count])
     if rows.size == 0:
@@ -588,15 +670,17 @@ class _FastClaims:
         ids: _ScopeIds,
         origin_names: Sequence[str],
         origin_of_row: IntArray,
+        group_of_row: IntArray,
         wanted: BoolArray,
     ) -> None:
         self.report_rows = np.flatnonzero(wanted)
-        report_scope = ids.of_row[self.report_rows]
-        report_origin = origin_of_row[self.report_rows]
-        key = _combine((report_scope, ids.count), (report_origin, len(origin_names)))
-        _, claim = np.unique(key, return_inverse=True)
-        self.report_claim = claim.reshape(-1).astype(np.int64)
-        n_claims = int(self.report_claim.max(initial=-1)) + 1
+        # The wanted reports' (scope, origin) groups, renumbered 0..n_claims-1 in group order.
+        group = group_of_row[self.report_rows]
+        used = np.zeros(int(group_of_row.max(initial=-1)) + 1, np.bool_)
+        used[group] = True
+        renumber = np.cumsum(used) - 1
+        self.report_claim = renumber[group].astype(np.int64)
+        n_claims = int(used.sum())
 
         published = _published_ranks(table)[codes.published[self.report_rows]]
         latest = np.full(n_claims, -1, np.int64)
@@ -622,9 +706,10 @@ class _FastClaims:
         ids: _ScopeIds,
         origin_names: Sequence[str],
         origin_of_row: IntArray,
+        group_of_row: IntArray,
         wanted: BoolArray,
     ) -> _FastClaims:
-        return cls(table, codes, ids, origin_names, origin_of_row, wanted)
+        return cls(table, codes, ids, origin_names, origin_of_row, group_of_row, wanted)
 
 
 def _published_ranks(table: ReportTable) -> IntArray:
@@ -655,57 +740,49 @@ def _origin_q(
     return np.where(np.isnan(own), best, own)
 
 
+class _KernelTable(NamedTuple):
+    """Kernels flattened: kernel k's ``size[k]`` components start at ``offset[k]``."""
+
+    size: IntArray
+    offset: IntArray
+    low: IntArray
+    high: IntArray
+    weight: FloatArray
+
+
+def _kernel_table(quantities: _Quantities, extra: Sequence[Sequence[Component]]) -> _KernelTable:
+    """The count levels' kernels, then ``extra`` ones (derived claims') numbered after them."""
+    flat = [component for kernel in extra for component in kernel]
+    size = np.concatenate([quantities.size, np.fromiter(map(len, extra), np.int64, len(extra))])
+    return _KernelTable(
+        size=size,
+        offset=np.cumsum(size) - size,
+        low=np.concatenate([quantities.low, np.array([c.low for c in flat], np.int64)]),
+        high=np.concatenate([quantities.high, np.array([c.high for c in flat], np.int64)]),
+        weight=np.concatenate([quantities.weight, np.array([c.weight for c in flat], np.float64)]),
+    )
+
+
 def _claim_arrays(
-    scope: IntArray,
-    kernel: IntArray,
-    q: FloatArray,
-    kernels: Sequence[Sequence[object]],
+    scope: IntArray, kernel: IntArray, q: FloatArray, kernels: _KernelTable
 ) -> ClaimArrays:
     """Components gathered from one table per distinct kernel, with no Python loop per claim."""
-    size = np.array([len(k) for k in kernels], np.int64)
-    offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-    flat = [c for k in kernels for c in k]
-    low = np.array([c.low for c in flat], np.int64)  # type: ignore[attr-defined]
-    high = np.array([c.high for c in flat], np.int64)  # type: ignore[attr-defined]
-    weight = np.array([c.weight for c in flat], np.float64)  # type: ignore[attr-defined]
-    per_claim = size[kernel]
+    per_claim = kernels.size[kernel]
     comp_claim = np.repeat(np.arange(kernel.size, dtype=np.int64), per_claim)
     starts = np.cumsum(per_claim) - per_claim
     within = np.arange(comp_claim.size, dtype=np.int64) - np.repeat(starts, per_claim)
-    comp = np.repeat(offset[kernel], per_claim) + within
+    comp = np.repeat(kernels.offset[kernel], per_claim) + within
     return ClaimArrays(
         scope=scope,
         q=q,
         comp_claim=comp_claim,
-        comp_low=low[comp],
-        comp_high=high[comp],
-        comp_weight=weight[comp],
+        comp_low=kernels.low[comp],
+        comp_high=kernels.high[comp],
+        comp_weight=kernels.weight[comp],
     )
 
 
 # --- estimates ------------------------------------------------------------------------------------
-
-
-def _level_figures(table: ReportTable) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """Per quantity level: stated low/high and conservative (as ``_claim_of``), kernel support."""
-    stated_low, stated_high, conservative, support_low, support_high = [], [], [], [], []
-    for quantity in table.count.levels:
-        high = quantity.high if quantity.high is not None else (quantity.value or quantity.low)
-        low = quantity.value if quantity.value is not None else quantity.low
-        if quantity.kind is QuantityKind.RANGE:
-            low, high = quantity.low, quantity.high or quantity.low
-        stated_low.append(min(low, high))
-        stated_high.append(max(low, high))
-        conservative.append(quantity.conservative)
-        support_low.append(min(c.low for c in quantity.kernel))
-        support_high.append(max(c.high for c in quantity.kernel))
-    return (
-        np.array(stated_low, np.int64),
-        np.array(stated_high, np.int64),
-        np.array(conservative, np.int64),
-        np.array(support_low, np.int64),
-        np.array(support_high, np.int64),
-    )
 
 
 class _Figures(NamedTuple):
@@ -723,11 +800,17 @@ class _Figures(NamedTuple):
 
 
 def _fast_figures(
-    table: ReportTable, codes: _Codes, fast: _FastClaims, support: FloatArray, fusion: Fusion
+    quantities: _Quantities,
+    codes: _Codes,
+    fast: _FastClaims,
+    support: FloatArray,
+    fusion: Fusion,
 ) -> _Figures:
     """``reconciliation._estimate``'s figures and flags for the fast scopes, column-wise."""
     level = codes.count[fast.rows]
-    stated_low, stated_high, conservative, support_low, support_high = _level_figures(table)
+    stated_low, stated_high = quantities.stated_low, quantities.stated_high
+    conservative = quantities.conservative
+    support_low, support_high = quantities.support_low, quantities.support_high
 
     by_scope = np.argsort(fast.scope, kind="stable")
     s_sorted = fast.scope[by_scope]
@@ -909,7 +992,9 @@ def _fast_estimates(
     rows = fast.report_rows
     claim = fast.report_claim
     scope = fast.scope[claim]
-    evidence_order = np.lexsort((rows, codes.line[rows], codes.file[rows], scope))
+    line = np.asarray(table.lines, np.int64)[rows]
+    file = np.asarray(table.file_codes, np.int64)[rows]
+    evidence_order = np.lexsort((rows, line, file, scope))
     # Reports per scope in evidence order: scope ids ascending, like figures.present.
     report_start = np.r_[0, np.cumsum(figures.reports)[:-1]].astype(np.int64)
 

@@ -23,7 +23,7 @@ from rich.text import Text
 from casualty_cli.estimates import ESTIMATE_FIELDS, Estimate, Reconciliation, Scope
 from casualty_cli.model import ROOT_CATEGORY, Outcome
 from casualty_cli.render.records import (
-    write_delimited,
+    write_delimited_columns,
     write_json,
     write_markdown,
     write_ndjson,
@@ -222,13 +222,14 @@ def write_estimates(
     version: str,
 ) -> None:
     """Write the estimates in one of :data:`ESTIMATE_FORMATS` (contract.md section 2)."""
-    records = estimate_records(result)
     if fmt in ("csv", "tsv"):
         delimiter = "\t" if fmt == "tsv" else ","
-        write_delimited(
-            records, ESTIMATE_FIELDS, stream, delimiter=delimiter, excel_safe=excel_safe
+        write_delimited_columns(
+            result.columns(), ESTIMATE_FIELDS, stream, delimiter=delimiter, excel_safe=excel_safe
         )
-    elif fmt == "json":
+        return
+    records = estimate_records(result)
+    if fmt == "json":
         document = {"tally_version": version, "estimates": records, "notes": list(result.notes)}
         write_json(document, stream)
     elif fmt == "ndjson":

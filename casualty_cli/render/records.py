@@ -7,8 +7,9 @@ without separators, keys in a fixed order, and no NaN.
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 from casualty_cli.render.safe import markdown_cell, spreadsheet_cell
@@ -43,6 +44,78 @@ def write_delimited(
         if delimiter == "\t":
             cells = [c.replace("\t", " ") for c in cells]
         writer.writerow(cells)
+
+
+def write_delimited_columns(
+    columns: Mapping[str, Sequence[Any]],
+    header: Sequence[str],
+    stream: IO[str],
+    *,
+    delimiter: str = ",",
+    excel_safe: bool = True,
+) -> None:
+    """:func:`write_delimited` of records held as columns: the same bytes, one pass per column.
+
+    Each distinct value of a column is made text, and quoted as the csv module would quote it,
+    once (a million rows hold a few thousand distinct places and flag sets); rows are then
+    joined in C.  The tests check the bytes against :func:`write_delimited`.
+    """
+    writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    makers = [_cell_maker(columns[name], delimiter, excel_safe) for name in header]
+    n_rows = len(columns[header[0]]) if header else 0
+    # A block at a time, so that the text of a million rows never sits in memory at once.
+    for start in range(0, n_rows, _ROWS_PER_WRITE):
+        block = slice(start, start + _ROWS_PER_WRITE)
+        texts = [make(columns[name][block]) for make, name in zip(makers, header, strict=True)]
+        stream.write("".join(delimiter.join(row) + "\n" for row in zip(*texts, strict=True)))
+
+
+_ROWS_PER_WRITE = 8_192
+
+
+def _cell_maker(
+    values: Sequence[Any], delimiter: str, excel_safe: bool
+) -> Callable[[Sequence[Any]], list[str]]:
+    """A function writing a run of the column's values as csv.writer would, among other fields."""
+    kinds = set(map(type, values))
+    if kinds <= {int, type(None)}:
+        # Integers are never formulas (spreadsheet_cell leaves numbers alone), never quoted.
+        return lambda run: ["" if value is None else str(value) for value in run]
+    quoted = _quoter(delimiter)
+
+    def text(value: Any) -> str:
+        cell = cell_text(value)
+        if excel_safe:
+            cell = spreadsheet_cell(cell)
+        if delimiter == "\t":
+            cell = cell.replace("\t", " ")
+        return quoted(cell)
+
+    if bool in kinds:
+        # True == 1: a memo keyed by value would mix them up.
+        return lambda run: [text(value) for value in run]
+    made: dict[Any, str] = {}
+    return lambda run: [
+        made[value] if value in made else made.setdefault(value, text(value)) for value in run
+    ]
+
+
+def _quoter(delimiter: str) -> Callable[[str], str]:
+    """A cell as csv.writer writes it among other fields (an empty cell stays empty)."""
+    buffer = io.StringIO()
+    # The same line end as the real writer: csv quotes a cell holding a line end's characters.
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+
+    def quoted(cell: str) -> str:
+        if not cell:
+            return cell
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([cell])
+        return buffer.getvalue()[:-1]
+
+    return quoted
 
 
 def write_json(document: Mapping[str, Any], stream: IO[str]) -> None:

@@ -34,4 +34,3 @@ def markdown_cell(text: str) -> str:
     """Escape what would break a GitHub table cell or render as HTML or a link."""
     flat = " ".join(terminal_text(text).splitlines())
     return _MARKDOWN_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", flat)
-
