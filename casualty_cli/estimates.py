@@ -131,6 +131,27 @@ class Derivation:
 
 
 @dataclass(frozen=True, slots=True)
+class Received:
+    """A message a scope took from one of its families (statistics.md 5.3).
+
+    ``kind`` is ``sum`` (its parts' sum, from an exhaustive family), ``floor`` (at least: its
+    parts, or its whole less the other parts' highest), ``cap`` (at most: its whole less the
+    other parts' lowest) or ``residual`` (its whole less the other parts, for the one part no
+    source counted).  ``family`` lists the family's parent first, then its parts.
+    """
+
+    kind: str
+    dimension: str
+    family: tuple[Scope, ...]
+    value: int
+    low: int
+    high: int
+    q: float
+    support: float | None
+    arithmetic: str
+
+
+@dataclass(frozen=True, slots=True)
 class Estimate:
     """The reconciled count of one scope (contract section 2) and its audit trail."""
 
@@ -150,6 +171,7 @@ class Estimate:
     evidence: tuple[Evidence, ...] = ()
     derivations: tuple[Derivation, ...] = ()
     origin_names: tuple[str, ...] = ()
+    received: tuple[Received, ...] = ()
 
     def record(self) -> dict[str, Any]:
         """The contract's row: plain values in the contract's order (flags as a list)."""

@@ -10,10 +10,22 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
+
+import numpy as np
 
 from casualty_cli.engine.claims import Claim, ClaimSet, Record, build_claims
 from casualty_cli.engine.fuse import ClaimArrays, Fusion, fuse
-from casualty_cli.estimates import Derivation, Estimate, Evidence, Reconciliation, Scope, Status
+from casualty_cli.engine.nesting import Nested, nest_scopes
+from casualty_cli.estimates import (
+    Derivation,
+    Estimate,
+    Evidence,
+    Received,
+    Reconciliation,
+    Scope,
+    Status,
+)
 from casualty_cli.load import LoadOptions, load_reports
 from casualty_cli.model import ReportTable
 
@@ -25,10 +37,16 @@ WIDE_RANGE_RATIO = 3.0
 # Flags in the order a reader should meet them: conflicts first, then caveats.
 FLAG_ORDER = (
     "disputed",
+    "parts_exceed_whole",
+    "unattributed_remainder",
+    "time_conflict",
     "discounted",
     "contested",
     "downward_revision",
     "same_origin_inconsistent",
+    "overlap_bounds_only",
+    "residual_derived",
+    "coherence_adjusted",
     "single_source",
     "wide_range",
 )
@@ -62,27 +80,75 @@ def reconcile_by_objects(table: ReportTable) -> Reconciliation:
     notes = tuple(str(finding) for finding in table.findings)
     if not claim_set.claims:
         return Reconciliation((), table, notes, table.findings)
-    fusion = _fuse(claim_set)
-    support = {
-        id(claim): float(s) for claim, s in zip(claim_set.claims, fusion.support, strict=True)
-    }
+    arrays = _claim_arrays(claim_set)
+    fusion = fuse(arrays, n_scopes=len(claim_set.scopes))
+    origin_ids = {name: i for i, name in enumerate(sorted({c.origin for c in claim_set.claims}))}
+    origin = np.array([origin_ids[c.origin] for c in claim_set.claims], np.int64)
+    nested = nest_scopes(claim_set.scopes, arrays, origin, fusion, table.categories)
+    supports = fusion.support
+    if nested is not None:
+        claim_set.scopes[:] = nested.scopes
+        fusion, supports = nested.fusion, nested.support
+    support = {id(claim): float(s) for claim, s in zip(claim_set.claims, supports, strict=True)}
     by_scope: dict[int, list[Record]] = defaultdict(list)
     for record in claim_set.records:
         by_scope[record.scope].append(record)
+    if nested is not None:
+        for scope in nested.messages:
+            by_scope.setdefault(scope, [])
     order = sorted(by_scope, key=lambda scope: _rank_key(claim_set.scopes[scope], fusion, scope))
+    names = sorted(origin_ids, key=origin_ids.__getitem__)
     estimates = tuple(
-        _estimate(table, claim_set, scope, by_scope[scope], fusion, support, rank)
+        _estimate(
+            table, claim_set, scope, by_scope[scope], fusion, support, rank,
+            nesting_of(nested, scope, claim_set.scopes, names),
+        )
         for rank, scope in enumerate(order, start=1)
-    )
+    )  # fmt: skip
     return Reconciliation(estimates, table, notes, table.findings)
 
 
-def _fuse(claim_set: ClaimSet) -> Fusion:
-    arrays = ClaimArrays.from_rows(
+class NestingOfScope(NamedTuple):
+    """What the families told one scope: the messages it kept, their origins, its flags."""
+
+    received: tuple[Received, ...] = ()
+    origins: frozenset[str] = frozenset()
+    flags: frozenset[str] = frozenset()
+    has_sum: bool = False
+
+
+def nesting_of(
+    nested: Nested | None, scope: int, scopes: Sequence[Scope], names: Sequence[str]
+) -> NestingOfScope:
+    if nested is None:
+        return NestingOfScope()
+    messages = nested.messages.get(scope, [])
+    received = tuple(
+        Received(
+            kind=m.kind,
+            dimension=m.family.dimension,
+            family=tuple(scopes[s] for s in (m.family.parent, *m.family.children)),
+            value=m.value,
+            low=m.low,
+            high=m.high,
+            q=m.q,
+            support=nested.message_support.get(id(m)),
+            arithmetic=m.arithmetic,
+        )
+        for m in messages
+    )
+    origins = frozenset(names[o] for m in messages for o in m.origins)
+    flags = frozenset(nested.flags.get(scope, ()))
+    if scope in nested.families.residual:
+        flags |= {"residual_derived"}
+    return NestingOfScope(received, origins, flags, any(m.is_claim for m in messages))
+
+
+def _claim_arrays(claim_set: ClaimSet) -> ClaimArrays:
+    return ClaimArrays.from_rows(
         (claim.scope, [(c.low, c.high, c.weight) for c in claim.kernel], claim.q)
         for claim in claim_set.claims
     )
-    return fuse(arrays, n_scopes=len(claim_set.scopes))
 
 
 def _status(support: float) -> Status:
@@ -101,7 +167,9 @@ def _estimate(
     fusion: Fusion,
     support: dict[int, float],
     rank: int,
+    nesting: NestingOfScope | None = None,
 ) -> Estimate:
+    nesting = nesting or NestingOfScope()
     used = [r.claim for r in records if r.status is Status.USED and r.claim is not None]
     supports = [support[id(claim)] for claim in used]
     statuses = [_status(s) for s in supports]
@@ -115,8 +183,9 @@ def _estimate(
     }
     origins = sorted({claim.origin for claim in used})
     low, high = int(fusion.low[scope]), int(fusion.high[scope])
-    flags = set()
-    if len(origins) == 1:
+    flags = set(nesting.flags)
+    informed = set(origins) | nesting.origins
+    if len(informed) == 1:
         flags.add("single_source")
     if (high + 1) / (low + 1) > WIDE_RANGE_RATIO:
         flags.add("wide_range")
@@ -124,7 +193,12 @@ def _estimate(
         flags.add("discounted")
     if Status.CONTESTED in statuses:
         flags.add("contested")
-    if _disputed(used, supports):
+    strong = [
+        claim.support
+        for claim, s in zip(used, supports, strict=True)
+        if claim.q >= DISPUTE_MIN_Q and s >= CONTESTED_BELOW
+    ]
+    if _disputed(used, supports) or disputed_by_message(strong, nesting.received):
         flags.add("disputed")
     if scope in claim_set.revised:
         flags.add("downward_revision")
@@ -142,11 +216,29 @@ def _estimate(
         claimed_max=max((c.stated[1] for c in kept), default=None),
         conservative=min((c.conservative for c in kept), default=None),
         reports=len(rows),
-        origins=len(origins),
+        origins=len(informed),
         flags=tuple(flag for flag in FLAG_ORDER if flag in flags),
         evidence=evidence,
         derivations=derivations,
         origin_names=tuple(origins),
+        received=nesting.received,
+    )
+
+
+def disputed_by_message(strong: Sequence[tuple[int, int]], received: Sequence[Received]) -> bool:
+    """A sum of parts disjoint from a strong claim of the scope's own (statistics.md H10).
+
+    ``strong`` are the supports of the scope's claims with q ≥ .5 and support ≥ .20.
+    """
+    sums = [
+        (r.low, r.high)
+        for r in received
+        if r.kind in ("sum", "residual")
+        and r.q >= DISPUTE_MIN_Q
+        and (r.support or 0.0) >= CONTESTED_BELOW
+    ]
+    return any(
+        a_high < b_low or b_high < a_low for a_low, a_high in strong for b_low, b_high in sums
     )
 
 

@@ -251,3 +251,49 @@ def test_an_outcome_left_empty_is_the_same_scope_as_killed(tmp_path: Path) -> No
         "  - {source: Y, grade: B, count: '745', published: 2025-03-08, outcome: killed}\n",
     )
     assert [(e["outcome"], e["origins"]) for e in document["estimates"]] == [("killed", 2)]
+
+
+H10 = """\
+sources:
+  X: {grade: B}
+  Y: {grade: B}
+  Z: {grade: B}
+categories:
+  all: {parts: [civilians, combatants], complete: true}
+reports:
+  - {source: X, count: 'about 100', published: 2025-03-08}
+  - {source: Y, category: civilians, count: '80', published: 2025-03-08}
+  - {source: Z, category: combatants, count: '50', published: 2025-03-08}
+"""
+
+
+def test_h10_parts_from_other_origins_raise_the_total_and_cap_each_other(tmp_path: Path) -> None:
+    """statistics.md H10: the sum of the parts reaches the total, the total caps the parts."""
+    estimates = {e["category"]: e for e in reconcile_json(tmp_path, H10)["estimates"]}
+    assert figures(estimates["all"]) == (112, 94, 136, 91, 148)
+    assert figures(estimates["civilians"]) == (68, 64, 80, 64, 92)
+    assert figures(estimates["combatants"]) == (43, 40, 50, 40, 57)
+    assert {"disputed", "parts_exceed_whole"} <= set(estimates["all"]["flags"])
+    assert estimates["all"]["origins"] == 3
+
+
+def test_h10_messages_are_explained_with_their_arithmetic(tmp_path: Path) -> None:
+    path = tmp_path / "h10.yaml"
+    path.write_text(H10, encoding="utf-8")
+    by_category = {e.scope.category_path: e for e in reconcile_files([path]).estimates}
+    (total,) = by_category["all"].received
+    assert (total.kind, total.value, total.low, total.high, total.q) == ("sum", 130, 111, 152, 0.85)
+    assert total.support is not None and round(total.support, 4) == 0.5096
+    (cap,) = by_category["civilians"].received
+    assert (cap.kind, cap.value, cap.arithmetic) == ("cap", 70, "110 − 40 = 70")
+    (cap,) = by_category["combatants"].received
+    assert (cap.kind, cap.value, cap.arithmetic) == ("cap", 45, "110 − 65 = 45")
+
+
+def test_h9_same_origin_parts_send_nothing_to_their_own_total(tmp_path: Path) -> None:
+    """The exclusion rule: SOHR's parts never vouch for SOHR's own total (statistics.md 5.3)."""
+    path = tmp_path / "h9.yaml"
+    path.write_text(H9, encoding="utf-8")
+    estimates = reconcile_files([path]).estimates
+    assert all(not e.received for e in estimates)
+    assert not any("parts_exceed_whole" in e.flags for e in estimates)

@@ -457,9 +457,9 @@ def _day_differences(
         window = replace(
             result.scopes[after.scope], start=first + timedelta(days=1), cumulative=False
         )
-        index = scope_index.find(window)
-        if index is None:
-            continue  # only scopes some report covers are printed (statistics.md 5.1)
+        # The days between two bulletins are a scope of their own even when no report covers
+        # them: the derived claim is the count of those days (statistics.md 4.3, P4).
+        index = scope_index.add(window)
         value = after.exact - before.exact
         arithmetic = (
             f"{after.exact:,} (as of {last}) − {before.exact:,} (as of {first}) = {value:,}"

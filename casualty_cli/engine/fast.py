@@ -41,11 +41,13 @@ from casualty_cli.engine.claims import (
     scope_rows,
 )
 from casualty_cli.engine.fuse import ClaimArrays, Fusion, fuse
+from casualty_cli.engine.nesting import Nested, nest_scopes
 from casualty_cli.estimates import (
     ESTIMATE_FIELDS,
     Estimate,
     EstimateColumns,
     Evidence,
+    Received,
     Reconciliation,
     Scope,
     Status,
@@ -69,6 +71,8 @@ from casualty_cli.reconciliation import (
     _estimate,
     _status,
     _used_reason,
+    disputed_by_message,
+    nesting_of,
 )
 
 IntArray = NDArray[np.int64]
@@ -137,6 +141,14 @@ def _reconcile_fast(table: ReportTable) -> Reconciliation:
     fusion = fuse(arrays, n_scopes=len(scopes))
     support = np.empty(order.size, np.float64)
     support[order] = fusion.support
+    origin_id = np.concatenate(
+        [fast.origin, np.array([slow.origin_id[c.origin] for c in slow.claims], np.int64)]
+    )
+    nested = nest_scopes(scopes.all(), arrays, origin_id[order], fusion, table.categories)
+    if nested is not None:
+        fusion = nested.fusion
+        support[order] = nested.support
+        scopes.extra.extend(nested.scopes[len(scopes) :])
     fast_support = support[: fast.rows.size]
     slow_support = {
         id(claim): float(s) for claim, s in zip(slow.claims, support[fast.rows.size :], strict=True)
@@ -146,25 +158,32 @@ def _reconcile_fast(table: ReportTable) -> Reconciliation:
     by_scope: dict[int, list[Record]] = {}
     for record in slow.records:
         by_scope.setdefault(record.scope, []).append(record)
-    # Every scope with a claim has an estimate (build_claims records a USED claim per group).
-    ranked = _rank(
-        table, ids, scopes, np.flatnonzero(np.bincount(claim_scope, minlength=len(scopes))), fusion
-    )
+    # Every scope with a claim has an estimate (build_claims records a USED claim per group),
+    # and so has every scope added to receive a sum or a residual.
+    shown = np.bincount(claim_scope, minlength=len(scopes)) > 0
+    if nested is not None:
+        for scope_id in nested.messages:
+            if not shown[scope_id]:
+                shown[scope_id] = True
+                by_scope.setdefault(scope_id, [])
+    ranked = _rank(table, ids, scopes, np.flatnonzero(shown), fusion)
     rank_of = np.zeros(len(scopes), np.int64)
     rank_of[ranked] = np.arange(1, ranked.size + 1)
     slow_estimates = {
         scope_id: _estimate(
-            table, slow_set, scope_id, records, fusion, slow_support, int(rank_of[scope_id])
+            table, slow_set, scope_id, records, fusion, slow_support, int(rank_of[scope_id]),
+            nesting_of(nested, scope_id, scopes, origin_names),
         )
         for scope_id, records in by_scope.items()
-    }
+    }  # fmt: skip
     figures = _fast_figures(quantities, codes, fast, fast_support, fusion)
-    columns = _columns(table, ids, scopes, ranked, fusion, figures, slow_estimates)
+    patches = _patches(nested, figures, fast, fast_support, quantities, codes, scopes, origin_names)
+    columns = _columns(table, ids, scopes, ranked, fusion, figures, slow_estimates, patches)
 
     def build() -> tuple[Estimate, ...]:
         return _estimates(
             table, codes, scopes, ranked, rank_of, fusion, fast, fast_support, figures,
-            origin_names, slow_estimates,
+            origin_names, slow_estimates, patches,
         )  # fmt: skip
 
     return Reconciliation(build, table, notes, table.findings, columns=columns)
@@ -551,7 +570,8 @@ def _route_series(
     )
     target_key, span = keys[: ids.count], keys[ids.count :]
     daily = ~cumulative[ids.window]
-    lands = pair & ~falls & np.isin(span, target_key[daily])
+    # Every rising pair derives the count of the days between (a new scope if none has it).
+    lands = pair & ~falls
     busy = np.unique(np.concatenate([c[1:][falls], c[1:][lands], chain[slow[scope]]]))
     member = np.isin(chain, busy)
     if not member.any():
@@ -869,6 +889,7 @@ def _columns(
     fusion: Fusion,
     figures: _Figures,
     slow_estimates: dict[int, Estimate],
+    patches: dict[int, _Patch],
 ) -> EstimateColumns:
     """The contract's columns in rank order, from level texts and per-scope arrays."""
     n_scopes = len(scopes)
@@ -930,11 +951,69 @@ def _columns(
         full[figures.present] = getattr(figures, name)
         for scope, estimate in slow_estimates.items():
             full[scope] = getattr(estimate, name)
+        if name == "origins":
+            for scope, patch in patches.items():
+                full[scope] = patch.origins
         columns[name] = full[ranked].tolist()
     for scope, estimate in slow_estimates.items():
         flags[scope] = estimate.flags
+    for scope, patch in patches.items():
+        flags[scope] = patch.flags
     columns["flags"] = [flags[scope] for scope in ranked.tolist()]
     return {name: columns[name] for name in ESTIMATE_FIELDS}
+
+
+class _Patch(NamedTuple):
+    """A column-wise scope's flags and origins once its families have spoken, and what they said."""
+
+    flags: tuple[str, ...]
+    origins: int
+    received: tuple[Received, ...]
+
+
+def _patches(
+    nested: Nested | None,
+    figures: _Figures,
+    fast: _FastClaims,
+    support: FloatArray,
+    quantities: _Quantities,
+    codes: _Codes,
+    scopes: Sequence[Scope],
+    origin_names: Sequence[str],
+) -> dict[int, _Patch]:
+    """``reconciliation._estimate``'s flags for the fast scopes that took part in a family."""
+    if nested is None:
+        return {}
+    touched = set(nested.messages) | set(nested.flags) | set(nested.families.residual)
+    position = {int(s): i for i, s in enumerate(figures.present.tolist())}
+    flag_sets = [_flags(bits) for bits in range(32)]
+    patches: dict[int, _Patch] = {}
+    for scope_id in sorted(touched):
+        at = position.get(scope_id)
+        if at is None:
+            continue  # a scope of the Python path: its Estimate has it already
+        start, n = int(figures.claim_start[at]), int(figures.origins[at])
+        claims = figures.claims_by_scope[start : start + n]
+        nesting = nesting_of(nested, scope_id, scopes, origin_names)
+        informed = {origin_names[o] for o in fast.origin[claims].tolist()} | nesting.origins
+        flags = set(flag_sets[int(figures.flag_bits[at])]) - {"single_source"}
+        flags |= nesting.flags
+        if len(informed) == 1:
+            flags.add("single_source")
+        level = codes.count[fast.rows[claims]]
+        strong = [
+            (int(quantities.support_low[lv]), int(quantities.support_high[lv]))
+            for lv, q, s in zip(
+                level.tolist(), fast.q[claims].tolist(), support[claims].tolist(), strict=True
+            )
+            if q >= DISPUTE_MIN_Q and s >= CONTESTED_BELOW
+        ]
+        if disputed_by_message(strong, nesting.received):
+            flags.add("disputed")
+        patches[scope_id] = _Patch(
+            tuple(flag for flag in FLAG_ORDER if flag in flags), len(informed), nesting.received
+        )
+    return patches
 
 
 def _objects(values: Sequence[object]) -> NDArray[np.object_]:
@@ -960,6 +1039,7 @@ def _estimates(
     figures: _Figures,
     origin_names: Sequence[str],
     slow_estimates: dict[int, Estimate],
+    patches: dict[int, _Patch],
 ) -> tuple[Estimate, ...]:
     """Every Estimate object with its audit trail, in rank order (made only when asked for)."""
     out: list[Estimate | None] = [None] * ranked.size
@@ -969,6 +1049,13 @@ def _estimates(
         _fast_estimates(
             table, codes, scopes, rank_of, fusion, fast, support, figures, origin_names, out
         )
+        for scope_id, patch in patches.items():
+            rank = int(rank_of[scope_id])
+            made = out[rank - 1]
+            if made is not None:
+                out[rank - 1] = replace(
+                    made, flags=patch.flags, origins=patch.origins, received=patch.received
+                )
     done = tuple(e for e in out if e is not None)
     if len(done) != ranked.size:
         raise RuntimeError("reconcile_fast: a scope with a claim has no estimate")

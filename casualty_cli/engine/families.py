@@ -1,0 +1,266 @@
+"""Families of scopes: a whole and its disjoint parts in one dimension (statistics.md 4.4, 5.1).
+
+A family is a parent scope and children that differ from it in exactly one coordinate:
+
+- **category**: the parts of a category at the same outcome, place and window.  Exhaustive when
+  the categories declare the parent ``complete`` and every declared part is a child;
+- **place**: the places under a place at the same outcome, category and window.  Never exhaustive
+  (no file says that a list of villages is the whole district);
+- **time**: a cumulative count "as of" an earlier day inside the same count as of a later day
+  (a chain, one child, not exhaustive), and the earlier count with the days between the two
+  (a partition, exhaustive).
+
+The parent of a scope is its nearest ancestor that takes part.  Scopes with no claims of their own
+are added only where a family is exhaustive: a complete category whose parts all take part (it
+receives their sum), or the one missing part of a complete category whose parent has claims (it
+receives the residual).  Everything here works on scope keys; no numbers are involved.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from casualty_cli.estimates import Scope
+from casualty_cli.model import ROOT_CATEGORY, CategoryNode
+from casualty_cli.names import name_key
+
+
+class ScopeKey(NamedTuple):
+    """A scope's identity: names compared without regard to case or spacing."""
+
+    outcome: str
+    category: tuple[str, ...]
+    place: tuple[str, ...]
+    start: date | None
+    end: date | None
+    cumulative: bool
+
+
+def scope_key(scope: Scope) -> ScopeKey:
+    return ScopeKey(
+        str(scope.outcome),
+        tuple(map(name_key, scope.category)),
+        tuple(map(name_key, scope.place)),
+        scope.start,
+        scope.end,
+        scope.cumulative,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A parent scope and its disjoint children in one dimension."""
+
+    parent: int
+    children: tuple[int, ...]
+    dimension: str  # "category", "place" or "time"
+    exhaustive: bool
+
+
+@dataclass(frozen=True)
+class Families:
+    """Every family, the scopes added for them, and the added scopes that take a residual."""
+
+    families: tuple[Family, ...]
+    added: tuple[Scope, ...]  # new scopes, numbered after the given ones
+    residual: frozenset[int]
+
+    def of_parent(self) -> dict[int, list[Family]]:
+        by_parent: dict[int, list[Family]] = defaultdict(list)
+        for family in self.families:
+            by_parent[family.parent].append(family)
+        return by_parent
+
+
+class _Node(NamedTuple):
+    parts: tuple[str, ...]  # name keys
+    names: tuple[str, ...]  # as declared, for the scopes added
+    complete: bool
+
+
+def find_families(
+    scopes: Sequence[Scope],
+    has_claims: Sequence[bool],
+    categories: Mapping[str, CategoryNode],
+) -> Families:
+    """The families among ``scopes`` (statistics.md 5.1), adding the scopes they need."""
+    return _Finder(scopes, has_claims, categories).run()
+
+
+class _Finder:
+    def __init__(
+        self,
+        scopes: Sequence[Scope],
+        has_claims: Sequence[bool],
+        categories: Mapping[str, CategoryNode],
+    ) -> None:
+        self.scopes = list(scopes)
+        self.n_given = len(self.scopes)
+        self.keys = [scope_key(scope) for scope in self.scopes]
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        # Takes part: has claims, or was added to receive a sum.
+        self.active = [bool(flag) for flag in has_claims]
+        self.has_claims = list(self.active)
+        self.residual: set[int] = set()
+        self.nodes = {
+            name_key(node.name): _Node(tuple(map(name_key, node.parts)), node.parts, node.complete)
+            for node in categories.values()
+        }
+
+    def run(self) -> Families:
+        self._add_sum_parents()
+        families = self._category_families()
+        families += self._place_families()
+        families += self._time_families()
+        return Families(
+            tuple(families), tuple(self.scopes[self.n_given :]), frozenset(self.residual)
+        )
+
+    def _add(self, scope: Scope, *, active: bool) -> int:
+        key = scope_key(scope)
+        found = self.index.get(key)
+        if found is not None:
+            self.active[found] = self.active[found] or active
+            return found
+        self.index[key] = len(self.keys)
+        self.keys.append(key)
+        self.scopes.append(scope)
+        self.active.append(active)
+        self.has_claims.append(False)
+        return len(self.keys) - 1
+
+    # --- categories ---------------------------------------------------------------------------
+
+    def _groups(self, *, by: str) -> dict[tuple[object, ...], dict[tuple[str, ...], int]]:
+        """Active scopes grouped by every coordinate but ``by``, then keyed by that one."""
+        groups: dict[tuple[object, ...], dict[tuple[str, ...], int]] = defaultdict(dict)
+        for i, key in enumerate(self.keys):
+            if not self.active[i]:
+                continue
+            window = (key.start, key.end, key.cumulative)
+            if by == "category":
+                groups[(key.outcome, key.place, window)][key.category] = i
+            else:
+                groups[(key.outcome, key.category, window)][key.place] = i
+        return groups
+
+    def _add_sum_parents(self) -> None:
+        """A complete category whose parts all take part gets a scope: it receives their sum.
+
+        Repeated until nothing changes, so that sums cascade (parts, then their parent's parent).
+        """
+        complete = {name: node for name, node in self.nodes.items() if node.complete and node.parts}
+        changed = bool(complete)
+        while changed:
+            changed = False
+            for group in self._groups(by="category").values():
+                for path, i in list(group.items()):
+                    if not path or path[:-1] in group:
+                        continue
+                    node = complete.get(_node_name(path[:-1]))
+                    if node is None:
+                        continue
+                    if all((*path[:-1], part) in group for part in node.parts):
+                        example = self.scopes[i]
+                        new = self._add(
+                            replace(example, category=example.category[:-1]), active=True
+                        )
+                        group[path[:-1]] = new
+                        changed = True
+
+    def _category_families(self) -> list[Family]:
+        families: list[Family] = []
+        for group in self._groups(by="category").values():
+            self._add_residuals(group)
+            children_of = _nearest_parents(group)
+            for parent_path, children in children_of.items():
+                node = self.nodes.get(_node_name(parent_path))
+                direct = {path[-1] for path in children if path[:-1] == parent_path}
+                exhaustive = (
+                    node is not None
+                    and node.complete
+                    and len(direct) == len(children)
+                    and direct == set(node.parts)
+                )
+                families.append(
+                    Family(
+                        group[parent_path],
+                        tuple(sorted(group[path] for path in children)),
+                        "category",
+                        exhaustive,
+                    )
+                )
+        return families
+
+    def _add_residuals(self, group: dict[tuple[str, ...], int]) -> None:
+        """The one missing part of a complete category with claims stands for the rest."""
+        for path, i in list(group.items()):
+            node = self.nodes.get(_node_name(path))
+            if node is None or not node.complete or not self.has_claims[i]:
+                continue
+            missing = [part for part in node.parts if (*path, part) not in group]
+            if len(missing) != 1 or len(node.parts) < 2:
+                continue
+            part = node.names[node.parts.index(missing[0])]
+            example = self.scopes[i]
+            new = self._add(replace(example, category=(*example.category, part)), active=True)
+            self.residual.add(new)
+            group[(*path, missing[0])] = new
+
+    # --- places -------------------------------------------------------------------------------
+
+    def _place_families(self) -> list[Family]:
+        families: list[Family] = []
+        for group in self._groups(by="place").values():
+            for parent_path, children in _nearest_parents(group).items():
+                families.append(
+                    Family(
+                        group[parent_path],
+                        tuple(sorted(group[path] for path in children)),
+                        "place",
+                        False,
+                    )
+                )
+        return families
+
+    # --- time ---------------------------------------------------------------------------------
+
+    def _time_families(self) -> list[Family]:
+        chains: dict[tuple[object, ...], list[int]] = defaultdict(list)
+        for i, key in enumerate(self.keys):
+            if self.active[i] and key.cumulative and key.end is not None:
+                chains[(key.outcome, key.category, key.place, key.start)].append(i)
+        families: list[Family] = []
+        for members in chains.values():
+            members.sort(key=lambda i: self.keys[i].end or date.min)
+            for before, after in itertools.pairwise(members):
+                families.append(Family(after, (before,), "time", False))
+                earlier, later = self.keys[before], self.keys[after]
+                assert earlier.end is not None  # noqa: S101  (chains hold dated scopes only)
+                days = later._replace(start=earlier.end + timedelta(days=1), cumulative=False)
+                day = self.index.get(days)
+                if day is not None and self.active[day]:
+                    families.append(Family(after, (before, day), "time", True))
+        return families
+
+
+def _node_name(path: tuple[str, ...]) -> str:
+    return path[-1] if path else ROOT_CATEGORY
+
+
+def _nearest_parents(
+    group: Mapping[tuple[str, ...], int],
+) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Each path's nearest proper prefix in ``group`` (the root ``()`` included), inverted."""
+    children_of: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+    for path in group:
+        for cut in range(len(path) - 1, -1, -1):
+            if path[:cut] in group:
+                children_of[path[:cut]].append(path)
+                break
+    return children_of

@@ -1,0 +1,628 @@
+"""Parts never exceed the whole: messages between the scopes of a family (statistics.md 5.3).
+
+After every scope has been fused on its own claims (``direct``), one upward pass sends each parent
+the sum of its parts (exhaustive families) or a floor (the others), and one downward pass sends
+each part a cap (and, for exhaustive families, a floor) from its parent and siblings.  A message
+into a scope never carries the word of an origin that speaks to that scope directly (the
+exclusion rule): those claims are taken out and the posteriors refitted before the message is
+made.  Each scope then keeps its narrowest up-message, its tightest cap and its tightest floor,
+and is fused once more with them (``final``).
+
+Messages are moments and intervals of posteriors, not convolutions (statistics.md 7): the sum of
+parts is an atom at the sum of their best estimates and a band whose half-widths add the parts'
+95% half-widths in quadrature, since distinct origins err independently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from casualty_cli.engine.families import Families, Family, find_families
+from casualty_cli.engine.fuse import BoundArrays, ClaimArrays, Fusion, fuse
+from casualty_cli.estimates import Scope
+from casualty_cli.model import CategoryNode
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+Component = tuple[int, int, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a family told one scope, and the arithmetic behind it.
+
+    ``kind`` is ``sum`` (an exhaustive family's parts, a two-sided claim), ``floor`` or ``cap``
+    (one-sided bounds), or ``residual`` (a complete parent less its other parts, a two-sided
+    claim for the one part nobody counted).  ``origins`` are the origins whose claims made it.
+    """
+
+    kind: str
+    target: int
+    family: Family
+    value: int
+    low: int
+    high: int
+    q: float
+    origins: frozenset[int]
+    arithmetic: str
+
+    @property
+    def kernel(self) -> tuple[Component, ...]:
+        if self.low == self.high == self.value:
+            return ((self.value, self.value, 1.0),)
+        return ((self.value, self.value, 0.5), (self.low, self.high, 0.5))
+
+    @property
+    def width(self) -> float:
+        return math.log((self.high + 2) / (self.low + 1))
+
+    @property
+    def is_claim(self) -> bool:
+        return self.kind in ("sum", "residual")
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a message needs of a posterior."""
+
+    best: int
+    low: int
+    high: int
+    low95: int
+    high95: int
+    q: float  # the largest q among the claims used: q̄ of statistics.md 5.3
+    origins: frozenset[int]
+
+
+@dataclass
+class Nesting:
+    """The messages each scope received, and the fusion of every scope with them."""
+
+    final: Fusion
+    messages: dict[int, list[Message]] = field(default_factory=dict)
+    direct_support: FloatArray = field(default_factory=lambda: np.zeros(0))
+    message_support: dict[int, float] = field(default_factory=dict)  # id(message) → support
+
+
+@dataclass(frozen=True)
+class ScopeClaims:
+    """The claims of every scope: global claim arrays sorted by scope, and each one's origin."""
+
+    claims: ClaimArrays
+    origin: IntArray
+    n_scopes: int
+
+    def rows_of(self) -> list[IntArray]:
+        order = np.argsort(self.claims.scope, kind="stable")
+        bounds = np.searchsorted(self.claims.scope[order], np.arange(self.n_scopes + 1))
+        return [order[bounds[s] : bounds[s + 1]] for s in range(self.n_scopes)]
+
+
+class _Pool:
+    """Sets of evidence to fuse together, each as one pseudo-scope: claims, kernels, bounds."""
+
+    def __init__(self, base: ScopeClaims) -> None:
+        self.base = base
+        order = np.argsort(base.claims.comp_claim, kind="stable")
+        self.comp_order = order
+        self.comp_start = np.searchsorted(
+            base.claims.comp_claim[order], np.arange(base.claims.scope.size + 1)
+        )
+        self.sets: list[tuple[IntArray, list[Message]]] = []
+
+    def add(self, rows: IntArray, messages: Sequence[Message]) -> int:
+        self.sets.append((rows, list(messages)))
+        return len(self.sets) - 1
+
+    def fuse(self) -> tuple[Fusion, IntArray, list[tuple[int, Message, int]]]:
+        """The fusion of every set; the position of each set's claims; the messages' rows."""
+        claims = self.base.claims
+        set_of_claim = np.concatenate(
+            [np.full(rows.size, index, np.int64) for index, (rows, _) in enumerate(self.sets)]
+            + [np.zeros(0, np.int64)]
+        )
+        rows = np.concatenate([rows for rows, _ in self.sets] + [np.zeros(0, np.int64)])
+        sizes = self.comp_start[rows + 1] - self.comp_start[rows]
+        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        comps = self.comp_order[np.repeat(self.comp_start[rows], sizes) + within]
+        scope = [set_of_claim]
+        q = [claims.q[rows]]
+        comp_claim = [np.repeat(np.arange(rows.size), sizes)]
+        low, high, weight = (
+            [claims.comp_low[comps]],
+            [claims.comp_high[comps]],
+            [claims.comp_weight[comps]],
+        )
+        bound_rows: list[tuple[int, bool, int, float]] = []
+        placed: list[tuple[int, Message, int]] = []
+        n_claims = rows.size
+        n_bounds = 0
+        for index, (_, messages) in enumerate(self.sets):
+            for message in messages:
+                if message.is_claim:
+                    kernel = message.kernel
+                    scope.append(np.array([index], np.int64))
+                    q.append(np.array([message.q]))
+                    comp_claim.append(np.full(len(kernel), n_claims, np.int64))
+                    low.append(np.array([c[0] for c in kernel], np.int64))
+                    high.append(np.array([c[1] for c in kernel], np.int64))
+                    weight.append(np.array([c[2] for c in kernel]))
+                    placed.append((index, message, n_claims))
+                    n_claims += 1
+                else:
+                    bound_rows.append((index, message.kind == "cap", message.value, message.q))
+                    placed.append((index, message, -1 - n_bounds))
+                    n_bounds += 1
+        fusion = fuse(
+            ClaimArrays(
+                scope=np.concatenate(scope),
+                q=np.concatenate(q),
+                comp_claim=np.concatenate(comp_claim),
+                comp_low=np.concatenate(low),
+                comp_high=np.concatenate(high),
+                comp_weight=np.concatenate(weight),
+            ),
+            BoundArrays.from_rows(bound_rows),
+            n_scopes=len(self.sets),
+        )
+        return fusion, rows, placed
+
+
+def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
+    """Send every family's messages and fuse each scope once more with those it keeps."""
+    n_scopes = base.n_scopes
+    rows_of = base.rows_of()
+    has_claims = [rows.size > 0 for rows in rows_of]
+    origins_of = [frozenset(base.origin[rows].tolist()) for rows in rows_of]
+    q_of = [float(base.claims.q[rows].max()) if rows.size else 0.0 for rows in rows_of]
+    by_parent = families.of_parent()
+    height = _heights(families)
+    up: dict[int, Message] = {}
+    caps: dict[int, Message] = {}
+    floors: dict[int, Message] = {}
+    direct_summary = {
+        s: _summary(direct, s, q_of[s], origins_of[s]) for s in range(n_scopes) if has_claims[s]
+    }
+    evidence = _Evidence(base, rows_of, up, caps, floors)
+    up_summary = dict(direct_summary)
+    levels = sorted({height[p] for p in by_parent})
+    for level in levels:
+        parents = [p for p in by_parent if height[p] == level]
+        refits = _Refits(base, evidence, up_summary, direct_summary)
+        _upward(parents, by_parent, refits, origins_of, direct.hull_low, has_claims, up)
+        # up(P): the parent's claims with the message it kept, for the next level's sums.
+        refits = _Refits(base, evidence, {}, direct_summary)
+        asked = {p: refits.ask(p, frozenset(), up=True, down=False) for p in parents if p in up}
+        refits.run()
+        for parent, key in asked.items():
+            summary = refits[key]
+            if summary is not None:
+                up_summary[parent] = summary
+    hulls = {
+        s: (int(direct.hull_low[s]), int(direct.hull_high[s]))
+        for s in range(n_scopes)
+        if has_claims[s]
+    }
+    for s, message in up.items():
+        hulls.setdefault(s, (message.low, message.high))
+    for level in reversed(levels):
+        parents = [p for p in by_parent if height[p] == level]
+        refits = _Refits(base, evidence, up_summary, direct_summary)
+        _downward(parents, by_parent, families, refits, origins_of, hulls, up, caps, floors)
+
+    # The final fusion of every scope: its claims and the messages it keeps.
+    pool = _Pool(base)
+    for s in range(n_scopes):
+        pool.add(rows_of[s], evidence.messages(s, up=True, down=True))
+    final, rows, placed = pool.fuse()
+    direct_support = np.empty(base.claims.scope.size)
+    direct_support[rows] = final.support[: rows.size]
+    messages: dict[int, list[Message]] = defaultdict(list)
+    message_support: dict[int, float] = {}
+    for s, message, position in placed:
+        messages[s].append(message)
+        support = final.support[position] if position >= 0 else final.bound_support[-1 - position]
+        message_support[id(message)] = float(support)
+    return Nesting(final, dict(messages), direct_support, message_support)
+
+
+def _summary(fusion: Fusion, index: int, q: float, origins: frozenset[int]) -> Summary:
+    return Summary(
+        best=int(fusion.best[index]),
+        low=int(fusion.low[index]),
+        high=int(fusion.high[index]),
+        low95=int(fusion.low95[index]),
+        high95=int(fusion.high95[index]),
+        q=q,
+        origins=origins,
+    )
+
+
+def _heights(families: Families) -> dict[int, int]:
+    """0 for a scope that is nobody's parent, else one more than its tallest child."""
+    children_of: dict[int, set[int]] = defaultdict(set)
+    for family in families.families:
+        children_of[family.parent].update(family.children)
+    height: dict[int, int] = {}
+
+    def measure(s: int, seen: frozenset[int]) -> int:
+        if s in height:
+            return height[s]
+        if s in seen:  # a cycle cannot arise from trees, but never loop forever
+            return 0
+        kids = children_of.get(s, set())
+        value = 1 + max((measure(c, seen | {s}) for c in kids), default=-1) if kids else 0
+        height[s] = value
+        return value
+
+    for s in list(children_of):
+        measure(s, frozenset())
+    return height
+
+
+# --- the two passes ---------------------------------------------------------------------------
+
+
+class _Evidence:
+    """What may go into a refit of one scope: its claims and messages, less some origins."""
+
+    def __init__(
+        self,
+        base: ScopeClaims,
+        rows_of: Sequence[IntArray],
+        up: dict[int, Message],
+        caps: dict[int, Message],
+        floors: dict[int, Message],
+    ) -> None:
+        self.base = base
+        self.rows_of = rows_of
+        self.up, self.caps, self.floors = up, caps, floors
+
+    def messages(self, s: int, *, up: bool, down: bool) -> list[Message]:
+        kept = [self.up[s]] if up and s in self.up else []
+        if down:
+            kept += [box[s] for box in (self.caps, self.floors) if s in box]
+        return kept
+
+    def of(
+        self, s: int, excluded: frozenset[int], *, up: bool, down: bool
+    ) -> tuple[IntArray, list[Message]]:
+        rows = self.rows_of[s]
+        messages = self.messages(s, up=up, down=down)
+        if excluded:
+            rows = rows[~np.isin(self.base.origin[rows], sorted(excluded))]
+            messages = [m for m in messages if not m.origins & excluded]
+        return rows, messages
+
+
+_Key = tuple[object, ...]
+
+
+class _Refits:
+    """Posteriors of scopes refitted on part of their evidence, fused in one call per pass."""
+
+    def __init__(
+        self,
+        base: ScopeClaims,
+        evidence: _Evidence,
+        known: dict[int, Summary],
+        direct: dict[int, Summary],
+    ) -> None:
+        self.base = base
+        self.evidence = evidence
+        self.known = known  # up posteriors on all their evidence, reused when nothing is left out
+        self.direct = direct  # direct posteriors, reused for a parent that received nothing
+        self.pool = _Pool(base)
+        self.wanted: dict[tuple[object, ...], int | None] = {}
+        self.ready: dict[tuple[object, ...], Summary | None] = {}
+
+    def ask(self, s: int, excluded: frozenset[int], *, up: bool, down: bool) -> tuple[object, ...]:
+        full_rows, full_messages = self.evidence.of(s, frozenset(), up=up, down=down)
+        rows, messages = self.evidence.of(s, excluded, up=up, down=down)
+        unchanged = rows.size == full_rows.size and len(messages) == len(full_messages)
+        key: tuple[object, ...] = (s, up, down, None if unchanged else frozenset(rows.tolist()))
+        if key in self.wanted or key in self.ready:
+            return key
+        if rows.size == 0 and not messages:
+            self.ready[key] = None
+        elif unchanged and (up, down) == (True, False) and s in self.known:
+            self.ready[key] = self.known[s]
+        elif unchanged and not messages and s in self.direct:
+            self.ready[key] = self.direct[s]
+        else:
+            self.wanted[key] = self.pool.add(rows, messages)
+        return key
+
+    def run(self) -> None:
+        if not self.pool.sets:
+            return
+        fusion, _, _ = self.pool.fuse()
+        for key, index in self.wanted.items():
+            if index is None:
+                continue
+            rows, messages = self.pool.sets[index]
+            origins = frozenset(self.base.origin[rows].tolist()).union(
+                *(m.origins for m in messages)
+            )
+            q = max([float(v) for v in self.base.claims.q[rows]] + [m.q for m in messages])
+            self.ready[key] = _summary(fusion, index, q, origins)
+        self.wanted.clear()
+        self.pool = _Pool(self.base)
+
+    def __getitem__(self, key: tuple[object, ...]) -> Summary | None:
+        return self.ready[key]
+
+
+def _upward(
+    parents: Sequence[int],
+    by_parent: dict[int, list[Family]],
+    refits: _Refits,
+    origins_of: Sequence[frozenset[int]],
+    hull_low: IntArray,
+    has_claims: Sequence[bool],
+    up: dict[int, Message],
+) -> None:
+    """Each parent's narrowest message from its parts, children refitted without its origins."""
+    plans = []
+    for parent in parents:
+        excluded = origins_of[parent]
+        for family in by_parent[parent]:
+            keys = [refits.ask(c, excluded, up=True, down=False) for c in family.children]
+            plans.append((parent, family, keys))
+    refits.run()
+    offers: dict[int, list[Message]] = defaultdict(list)
+    for parent, family, keys in plans:
+        parts = [refits[key] for key in keys]
+        message = _up_message(parent, family, parts)
+        if message is None:
+            continue
+        if message.kind == "floor" and (
+            not has_claims[parent] or message.value <= int(hull_low[parent])
+        ):
+            continue  # a floor below every claim of the parent tells it nothing
+        offers[parent].append(message)
+    for parent, messages in offers.items():
+        sums = [m for m in messages if m.kind == "sum"]
+        if sums:
+            up[parent] = min(sums, key=lambda m: (m.width, _DIMENSION_ORDER[m.family.dimension]))
+        else:
+            up[parent] = max(
+                messages, key=lambda m: (m.value, -_DIMENSION_ORDER[m.family.dimension])
+            )
+
+
+_DIMENSION_ORDER = {"category": 0, "place": 1, "time": 2}
+
+
+def _up_message(parent: int, family: Family, parts: Sequence[Summary | None]) -> Message | None:
+    known = [part for part in parts if part is not None]
+    if not known:
+        return None
+    m = sum(part.best for part in known)
+    below = math.sqrt(sum((part.best - part.low95) ** 2 for part in known))
+    above = math.sqrt(sum((part.high95 - part.best) ** 2 for part in known))
+    q = min(part.q for part in known)
+    origins = frozenset().union(*(part.origins for part in known))
+    terms = " + ".join(f"{part.best:,}" for part in known)
+    low, high = max(0, math.floor(m - below)), math.ceil(m + above)
+    if family.exhaustive and len(known) == len(parts):
+        return Message(
+            "sum",
+            parent,
+            family,
+            m,
+            low,
+            high,
+            q,
+            origins,
+            f"{terms} = {m:,} (95%: {low:,} to {high:,})",
+        )
+    return Message(
+        "floor",
+        parent,
+        family,
+        low,
+        low,
+        low,
+        q,
+        origins,
+        f"{terms} = {m:,}, at least {low:,} allowing for their uncertainty",
+    )
+
+
+def _downward(
+    parents: Sequence[int],
+    by_parent: dict[int, list[Family]],
+    families: Families,
+    refits: _Refits,
+    origins_of: Sequence[frozenset[int]],
+    hulls: dict[int, tuple[int, int]],
+    up: dict[int, Message],
+    caps: dict[int, Message],
+    floors: dict[int, Message],
+) -> None:
+    """Caps and floors for each part from its parent and siblings, refitted without its origins."""
+    plans: list[tuple[Family, int, _Key, list[_Key]]] = []
+    for parent in parents:
+        for family in by_parent[parent]:
+            for child in family.children:
+                excluded = frozenset() if child in families.residual else origins_of[child]
+                out_key = refits.ask(parent, excluded, up=False, down=True)
+                sibling_keys = [
+                    refits.ask(c, excluded, up=True, down=False)
+                    for c in family.children
+                    if c != child
+                ]
+                plans.append((family, child, out_key, sibling_keys))
+    refits.run()
+    for family, child, out_key, sibling_keys in plans:
+        out = refits[out_key]
+        if out is None:
+            continue
+        siblings: list[Summary | None] = [refits[key] for key in sibling_keys]
+        if child in families.residual:
+            if all(s is not None for s in siblings):
+                up[child] = _residual(child, family, out, [s for s in siblings if s is not None])
+            continue
+        hull = hulls.get(child)
+        if hull is None:
+            continue
+        known = [s for s in siblings if s is not None]
+        taken = sum(s.low95 for s in known)
+        cap = out.high95 - taken
+        origins = out.origins.union(*(s.origins for s in known))
+        if cap < hull[1]:
+            arithmetic = f"{out.high95:,} − {taken:,} = {cap:,}" if known else f"{cap:,}"
+            message = Message(
+                "cap", child, family, max(cap, 0), 0, max(cap, 0), out.q, origins, arithmetic
+            )
+            if child not in caps or message.value < caps[child].value:
+                caps[child] = message
+        if family.exhaustive and len(known) == len(siblings):
+            rest = sum(s.high95 for s in known)
+            floor = out.low95 - rest
+            if floor > hull[0]:
+                message = Message(
+                    "floor", child, family, floor, floor, floor, out.q, origins,
+                    f"{out.low95:,} − {rest:,} = {floor:,}",
+                )  # fmt: skip
+                if child not in floors or message.value > floors[child].value:
+                    floors[child] = message
+
+
+def _residual(child: int, family: Family, whole: Summary, others: Sequence[Summary]) -> Message:
+    """The one uncounted part of a complete whole: the whole less the other parts."""
+    value = whole.best - sum(s.best for s in others)
+    below = math.sqrt(
+        (whole.best - whole.low95) ** 2 + sum((s.high95 - s.best) ** 2 for s in others)
+    )
+    above = math.sqrt(
+        (whole.high95 - whole.best) ** 2 + sum((s.best - s.low95) ** 2 for s in others)
+    )
+    kept = max(value, 0)
+    low, high = max(0, math.floor(value - below)), max(kept, math.ceil(value + above))
+    terms = " − ".join([f"{whole.best:,}", *(f"{s.best:,}" for s in others)])
+    return Message(
+        "residual",
+        child,
+        family,
+        kept,
+        min(low, kept),
+        high,
+        min([whole.q, *(s.q for s in others)]),
+        whole.origins.union(*(s.origins for s in others)),
+        f"{terms} = {value:,} (95%: {low:,} to {high:,})",
+    )
+
+
+# --- the whole step ---------------------------------------------------------------------------
+
+
+@dataclass
+class Nested:
+    """The outcome of nesting: every scope (old and added), their final fusion and messages."""
+
+    scopes: list[Scope]
+    fusion: Fusion
+    support: FloatArray  # per claim of the input, from the final fusion
+    messages: dict[int, list[Message]]
+    message_support: dict[int, float]
+    families: Families
+    flags: dict[int, set[str]]
+
+
+def nest_scopes(
+    scopes: Sequence[Scope],
+    claims: ClaimArrays,
+    claim_origin: IntArray,
+    direct: Fusion,
+    categories: Mapping[str, CategoryNode],
+) -> Nested | None:
+    """Families, messages and the final fusion; None when no scope has a family."""
+    has_claims = np.bincount(claims.scope, minlength=len(scopes)) > 0
+    families = find_families(scopes, has_claims.tolist(), categories)
+    if not families.families:
+        return None
+    all_scopes = [*scopes, *families.added]
+    n_scopes = len(all_scopes)
+    base = ScopeClaims(claims, claim_origin, n_scopes)
+    widened = _widen(direct, n_scopes)
+    nesting = nest(base, widened, families)
+    return Nested(
+        all_scopes,
+        nesting.final,
+        nesting.direct_support,
+        nesting.messages,
+        nesting.message_support,
+        families,
+        _family_flags(families, widened),
+    )
+
+
+def _widen(fusion: Fusion, n_scopes: int) -> Fusion:
+    """``fusion`` with −1 rows for the scopes added after it was made."""
+    extra = n_scopes - fusion.best.size
+    if extra == 0:
+        return fusion
+    pad = np.full(extra, -1, np.int64)
+    per_scope = {
+        name: np.concatenate([getattr(fusion, name), pad])
+        for name in (
+            "best",
+            "low",
+            "high",
+            "low95",
+            "high95",
+            "hull_low",
+            "hull_high",
+            "mode_low",
+            "mode_high",
+        )
+    }
+    last = fusion.segment_start[-1]
+    return Fusion(
+        **per_scope,
+        support=fusion.support,
+        bound_low=fusion.bound_low,
+        bound_high=fusion.bound_high,
+        bound_support=fusion.bound_support,
+        segment_start=np.concatenate([fusion.segment_start, np.full(extra, last)]),
+        segment_low=fusion.segment_low,
+        segment_high=fusion.segment_high,
+        segment_mass=fusion.segment_mass,
+    )
+
+
+def _family_flags(families: Families, direct: Fusion) -> dict[int, set[str]]:
+    """``parts_exceed_whole`` and ``unattributed_remainder`` on direct posteriors (5.5)."""
+    flags: dict[int, set[str]] = defaultdict(set)
+    for family in families.families:
+        parent = family.parent
+        if direct.best[parent] < 0:
+            continue
+        parts = [c for c in family.children if direct.best[c] >= 0]
+        if not parts:
+            continue
+        best = [int(direct.best[c]) for c in parts]
+        m = sum(best)
+        below = math.sqrt(
+            sum((b - int(direct.low[c])) ** 2 for b, c in zip(best, parts, strict=True))
+        )
+        above = math.sqrt(
+            sum((int(direct.high[c]) - b) ** 2 for b, c in zip(best, parts, strict=True))
+        )
+        if m - below > int(direct.high[parent]):
+            flags[parent].add("parts_exceed_whole")
+            for child in parts:
+                flags[child].add("parts_exceed_whole")
+        complete = family.exhaustive and len(parts) == len(family.children)
+        if complete and int(direct.low[parent]) > m + above:
+            flags[parent].add("unattributed_remainder")
+    return dict(flags)
