@@ -64,11 +64,14 @@ class Family:
 
 @dataclass(frozen=True)
 class Families:
-    """Every family, the scopes added for them, and the added scopes that take a residual."""
+    """Every family, the scopes added for them, and the added scopes that take a residual.
+
+    ``residual`` maps each such part to the complete parent whose rest it stands for.
+    """
 
     families: tuple[Family, ...]
     added: tuple[Scope, ...]  # new scopes, numbered after the given ones
-    residual: frozenset[int]
+    residual: Mapping[int, int]
 
     def of_parent(self) -> dict[int, list[Family]]:
         by_parent: dict[int, list[Family]] = defaultdict(list)
@@ -106,7 +109,7 @@ class _Finder:
         # Takes part: has claims, or was added to receive a sum.
         self.active = [bool(flag) for flag in has_claims]
         self.has_claims = list(self.active)
-        self.residual: set[int] = set()
+        self.residual: dict[int, int] = {}
         self.nodes = {
             name_key(node.name): _Node(tuple(map(name_key, node.parts)), node.parts, node.complete)
             for node in categories.values()
@@ -117,9 +120,7 @@ class _Finder:
         families = self._category_families()
         families += self._place_families()
         families += self._time_families()
-        return Families(
-            tuple(families), tuple(self.scopes[self.n_given :]), frozenset(self.residual)
-        )
+        return Families(tuple(families), tuple(self.scopes[self.n_given :]), dict(self.residual))
 
     def _add(self, scope: Scope, *, active: bool) -> int:
         key = scope_key(scope)
@@ -209,7 +210,7 @@ class _Finder:
             part = node.names[node.parts.index(missing[0])]
             example = self.scopes[i]
             new = self._add(replace(example, category=(*example.category, part)), active=True)
-            self.residual.add(new)
+            self.residual[new] = i
             group[(*path, missing[0])] = new
 
     # --- places -------------------------------------------------------------------------------

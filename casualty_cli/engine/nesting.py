@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from casualty_cli.engine.coherence import cohere
 from casualty_cli.engine.families import Families, Family, find_families
 from casualty_cli.engine.fuse import BoundArrays, ClaimArrays, Fusion, fuse
 from casualty_cli.estimates import Scope
@@ -449,25 +450,26 @@ def _downward(
     floors: dict[int, Message],
 ) -> None:
     """Caps and floors for each part from its parent and siblings, refitted without its origins."""
-    plans: list[tuple[Family, int, _Key, list[_Key]]] = []
+    plans: list[tuple[Family, int, bool, _Key, list[_Key]]] = []
     for parent in parents:
         for family in by_parent[parent]:
             for child in family.children:
-                excluded = frozenset() if child in families.residual else origins_of[child]
+                rest = families.residual.get(child) == parent and family.dimension == "category"
+                excluded = frozenset() if rest else origins_of[child]
                 out_key = refits.ask(parent, excluded, up=False, down=True)
                 sibling_keys = [
                     refits.ask(c, excluded, up=True, down=False)
                     for c in family.children
                     if c != child
                 ]
-                plans.append((family, child, out_key, sibling_keys))
+                plans.append((family, child, rest, out_key, sibling_keys))
     refits.run()
-    for family, child, out_key, sibling_keys in plans:
+    for family, child, rest, out_key, sibling_keys in plans:
         out = refits[out_key]
         if out is None:
             continue
         siblings: list[Summary | None] = [refits[key] for key in sibling_keys]
-        if child in families.residual:
+        if rest:
             if all(s is not None for s in siblings):
                 up[child] = _residual(child, family, out, [s for s in siblings if s is not None])
             continue
@@ -486,12 +488,12 @@ def _downward(
             if child not in caps or message.value < caps[child].value:
                 caps[child] = message
         if family.exhaustive and len(known) == len(siblings):
-            rest = sum(s.high95 for s in known)
-            floor = out.low95 - rest
+            others = sum(s.high95 for s in known)
+            floor = out.low95 - others
             if floor > hull[0]:
                 message = Message(
                     "floor", child, family, floor, floor, floor, out.q, origins,
-                    f"{out.low95:,} − {rest:,} = {floor:,}",
+                    f"{out.low95:,} − {others:,} = {floor:,}",
                 )  # fmt: skip
                 if child not in floors or message.value > floors[child].value:
                     floors[child] = message
@@ -555,14 +557,18 @@ def nest_scopes(
     base = ScopeClaims(claims, claim_origin, n_scopes)
     widened = _widen(direct, n_scopes)
     nesting = nest(base, widened, families)
+    final, coherence_flags = cohere(nesting.final, families)
+    flags = _family_flags(families, widened)
+    for scope, names in coherence_flags.items():
+        flags.setdefault(scope, set()).update(names)
     return Nested(
         all_scopes,
-        nesting.final,
+        final,
         nesting.direct_support,
         nesting.messages,
         nesting.message_support,
         families,
-        _family_flags(families, widened),
+        flags,
     )
 
 

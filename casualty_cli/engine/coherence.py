@@ -1,0 +1,228 @@
+"""Coherent best estimates: parts never exceed the whole, cumulative counts never fall.
+
+Messages make each posterior consistent with its family's evidence, but medians need not add up:
+a parent's best estimate may still fall below the sum of its parts', or an earlier cumulative
+count above a later one.  Here the best estimates are moved as little as their uncertainty allows
+(statistics.md 4.5 and 5.4): in the metric W = diag(1/v), with v the squared 80% half-width in
+standard units, so that a precise figure moves less than a vague one.
+
+- one family: the closed form d = best_P − Σ best_i < 0, λ = d/(v_P + Σ v_i), P ← P − λ·v_P and
+  C_i ← C_i + λ·v_i;
+- several: Dykstra's cyclic projection over the families and the time chains (weighted PAVA for
+  a chain, which is exact), at most 100 sweeps or until no constraint is off by 0.5;
+- then integers: round to nearest and add any rounding deficit to the parent; widen a range that
+  no longer holds its best estimate (``coherence_adjusted``), and make the ranges of a time chain
+  monotone too, flagging bounds that cross (``time_conflict``).
+
+Exhaustive equalities are not forced: a sum of medians is not the median of a sum.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from casualty_cli.engine.families import Families, Family
+from casualty_cli.engine.fuse import Fusion
+
+Z_80_WIDTH = 2.5631  # 2·z(.90): an 80% interval of a normal is 2.5631 standard deviations wide
+MAX_SWEEPS = 100
+TOLERANCE = 0.5
+
+
+def variance(low80: int, high80: int) -> float:
+    """v_s = max(1, ((hi80 − lo80)/2.5631)²)."""
+    return max(1.0, ((high80 - low80) / Z_80_WIDTH) ** 2)
+
+
+def project_family(
+    parent: float, parent_v: float, children: Sequence[float], children_v: Sequence[float]
+) -> tuple[float, list[float]]:
+    """The closest point with parent ≥ Σ children, in the metric diag(1/v) (MinT-style)."""
+    d = parent - sum(children)
+    if d >= 0:
+        return parent, list(children)
+    lam = d / (parent_v + sum(children_v))
+    return parent - lam * parent_v, [c + lam * v for c, v in zip(children, children_v, strict=True)]
+
+
+def pava(values: Sequence[float], weights: Sequence[float]) -> list[float]:
+    """The non-decreasing sequence closest to ``values`` in weighted least squares."""
+    blocks: list[list[float]] = []  # [mean, weight, count]
+    for value, weight in zip(values, weights, strict=True):
+        blocks.append([value, weight, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            mean2, w2, n2 = blocks.pop()
+            mean1, w1, n1 = blocks.pop()
+            total = w1 + w2
+            blocks.append([(mean1 * w1 + mean2 * w2) / total, total, n1 + n2])
+    result: list[float] = []
+    for mean, _, count in blocks:
+        result.extend([mean] * int(count))
+    return result
+
+
+def time_chains(families: Families) -> list[list[int]]:
+    """Cumulative scopes as of successive days, earliest first (from the one-child families)."""
+    after: dict[int, int] = {}
+    for family in families.families:
+        if family.dimension == "time" and len(family.children) == 1:
+            after[family.children[0]] = family.parent
+    starts = set(after) - set(after.values())
+    chains = []
+    for start in sorted(starts):
+        chain = [start]
+        while chain[-1] in after:
+            chain.append(after[chain[-1]])
+        chains.append(chain)
+    return chains
+
+
+def cohere(fusion: Fusion, families: Families) -> tuple[Fusion, dict[int, set[str]]]:
+    """Best estimates made coherent across every family and chain; the flags that says so."""
+    sums = [f for f in families.families if not (f.dimension == "time" and len(f.children) == 1)]
+    chains = time_chains(families)
+    involved = sorted(
+        {s for f in sums for s in (f.parent, *f.children)} | {s for c in chains for s in c}
+    )
+    involved = [s for s in involved if fusion.best[s] >= 0]
+    flags: dict[int, set[str]] = defaultdict(set)
+    if not involved:
+        return fusion, flags
+    best = {s: float(fusion.best[s]) for s in involved}
+    v = {s: variance(int(fusion.low[s]), int(fusion.high[s])) for s in involved}
+    sums = [f for f in sums if f.parent in best and all(c in best for c in f.children)]
+    chains = [[s for s in chain if s in best] for chain in chains]
+    chains = [chain for chain in chains if len(chain) > 1]
+    x = _dykstra(best, v, sums, chains)
+    rounded = _rounded(x, sums, chains)
+
+    arrays = {
+        name: np.array(getattr(fusion, name), copy=True)
+        for name in ("best", "low", "high", "low95", "high95")
+    }
+    for s, value in rounded.items():
+        if value != int(fusion.best[s]):
+            arrays["best"][s] = value
+    for chain in chains:
+        _monotone_ranges(chain, arrays, flags)
+    for s in involved:
+        b = int(arrays["best"][s])
+        if not arrays["low"][s] <= b <= arrays["high"][s]:
+            flags[s].add("coherence_adjusted")
+        arrays["low"][s] = min(int(arrays["low"][s]), b)
+        arrays["high"][s] = max(int(arrays["high"][s]), b)
+        # The 95% range holds the 80% one, whichever bound the chain moved.
+        arrays["low95"][s] = min(int(arrays["low95"][s]), int(arrays["low"][s]))
+        arrays["high95"][s] = max(int(arrays["high95"][s]), int(arrays["high"][s]))
+    return replace(fusion, **arrays), flags
+
+
+def _dykstra(
+    start: dict[int, float],
+    v: dict[int, float],
+    sums: Sequence[Family],
+    chains: Sequence[Sequence[int]],
+) -> dict[int, float]:
+    x = dict(start)
+    sets: list[Family | Sequence[int]] = [*chains, *sums]
+    increments: list[dict[int, float]] = [defaultdict(float) for _ in sets]
+    for _ in range(MAX_SWEEPS):
+        for index, constraint in enumerate(sets):
+            y = increments[index]
+            z = {s: x[s] + y[s] for s in _members(constraint)}
+            projected = _project(constraint, z, v)
+            for s in z:
+                y[s] = z[s] - projected[s]
+                x[s] = projected[s]
+        if _worst(x, sums, chains) < TOLERANCE:
+            break
+    return x
+
+
+def _members(constraint: Family | Sequence[int]) -> list[int]:
+    if isinstance(constraint, Family):
+        return [constraint.parent, *constraint.children]
+    return list(constraint)
+
+
+def _project(
+    constraint: Family | Sequence[int], z: dict[int, float], v: dict[int, float]
+) -> dict[int, float]:
+    if isinstance(constraint, Family):
+        parent, children = project_family(
+            z[constraint.parent],
+            v[constraint.parent],
+            [z[c] for c in constraint.children],
+            [v[c] for c in constraint.children],
+        )
+        return {constraint.parent: parent} | dict(zip(constraint.children, children, strict=True))
+    chain = list(constraint)
+    return dict(zip(chain, pava([z[s] for s in chain], [1 / v[s] for s in chain]), strict=True))
+
+
+def _worst(x: dict[int, float], sums: Sequence[Family], chains: Sequence[Sequence[int]]) -> float:
+    worst = 0.0
+    for family in sums:
+        worst = max(worst, sum(x[c] for c in family.children) - x[family.parent])
+    for chain in chains:
+        for before, after in itertools.pairwise(chain):
+            worst = max(worst, x[before] - x[after])
+    return worst
+
+
+def _rounded(
+    x: dict[int, float], sums: Sequence[Family], chains: Sequence[Sequence[int]]
+) -> dict[int, int]:
+    """Nearest integers; a parent below its rounded parts takes the deficit, parts first."""
+    rounded = {s: max(0, math.floor(value + 0.5)) for s, value in x.items()}
+    depth: dict[int, int] = defaultdict(int)
+    for _ in range(len(sums)):
+        changed = False
+        for family in sums:
+            below = 1 + max(depth[c] for c in family.children)
+            if below > depth[family.parent]:
+                depth[family.parent] = below
+                changed = True
+        if not changed:
+            break
+    ordered = sorted(sums, key=lambda f: depth[f.parent])
+    # Only ever raising values, so this settles: a later count raised by its chain may leave
+    # its own parent short again, which the next round fixes.
+    for _ in range(MAX_SWEEPS):
+        changed = False
+        for family in ordered:
+            deficit = sum(rounded[c] for c in family.children) - rounded[family.parent]
+            if deficit > 0:
+                rounded[family.parent] += deficit
+                changed = True
+        for chain in chains:
+            for before, after in itertools.pairwise(chain):
+                if rounded[after] < rounded[before]:
+                    rounded[after] = rounded[before]
+                    changed = True
+        if not changed:
+            break
+    return rounded
+
+
+def _monotone_ranges(
+    chain: Sequence[int], arrays: dict[str, np.ndarray], flags: dict[int, set[str]]
+) -> None:
+    """lo_j ← max of the lows up to j, hi_j ← min of the highs from j; crossed bounds swap."""
+    for low_name, high_name in (("low", "high"), ("low95", "high95")):
+        lows = [int(arrays[low_name][s]) for s in chain]
+        highs = [int(arrays[high_name][s]) for s in chain]
+        running_low = list(np.maximum.accumulate(lows))
+        running_high = list(np.minimum.accumulate(highs[::-1]))[::-1]
+        for s, low, high in zip(chain, running_low, running_high, strict=True):
+            if low > high:
+                low, high = high, low
+                flags[s].add("time_conflict")
+            arrays[low_name][s] = low
+            arrays[high_name][s] = high
