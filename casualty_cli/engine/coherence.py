@@ -129,20 +129,51 @@ def _dykstra(
     sums: Sequence[Family],
     chains: Sequence[Sequence[int]],
 ) -> dict[int, float]:
+    """The projection, one connected group of constraints at a time.
+
+    A group of one family or one chain is projected exactly in one step; only groups where
+    constraints share scopes need Dykstra's sweeps, and they converge on their own.
+    """
     x = dict(start)
-    sets: list[Family | Sequence[int]] = [*chains, *sums]
-    increments: list[dict[int, float]] = [defaultdict(float) for _ in sets]
-    for _ in range(MAX_SWEEPS):
-        for index, constraint in enumerate(sets):
-            y = increments[index]
-            z = {s: x[s] + y[s] for s in _members(constraint)}
-            projected = _project(constraint, z, v)
-            for s in z:
-                y[s] = z[s] - projected[s]
-                x[s] = projected[s]
-        if _worst(x, sums, chains) < TOLERANCE:
-            break
+    for group in _connected([*chains, *sums]):
+        if len(group) == 1:
+            only = group[0]
+            x.update(_project(only, {s: x[s] for s in _members(only)}, v))
+            continue
+        increments: list[dict[int, float]] = [defaultdict(float) for _ in group]
+        for _ in range(MAX_SWEEPS):
+            for index, constraint in enumerate(group):
+                y = increments[index]
+                z = {s: x[s] + y[s] for s in _members(constraint)}
+                projected = _project(constraint, z, v)
+                for s in z:
+                    y[s] = z[s] - projected[s]
+                    x[s] = projected[s]
+            if _worst(x, group) < TOLERANCE:
+                break
     return x
+
+
+def _connected(
+    constraints: Sequence[Family | Sequence[int]],
+) -> list[list[Family | Sequence[int]]]:
+    """Constraints grouped by shared scopes (union-find), each group in the given order."""
+    parent: dict[int, int] = {}
+
+    def root(s: int) -> int:
+        while parent.setdefault(s, s) != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    for constraint in constraints:
+        members = _members(constraint)
+        for s in members[1:]:
+            parent[root(s)] = root(members[0])
+    groups: dict[int, list[Family | Sequence[int]]] = defaultdict(list)
+    for constraint in constraints:
+        groups[root(_members(constraint)[0])].append(constraint)
+    return list(groups.values())
 
 
 def _members(constraint: Family | Sequence[int]) -> list[int]:
@@ -166,13 +197,15 @@ def _project(
     return dict(zip(chain, pava([z[s] for s in chain], [1 / v[s] for s in chain]), strict=True))
 
 
-def _worst(x: dict[int, float], sums: Sequence[Family], chains: Sequence[Sequence[int]]) -> float:
+def _worst(x: dict[int, float], group: Sequence[Family | Sequence[int]]) -> float:
     worst = 0.0
-    for family in sums:
-        worst = max(worst, sum(x[c] for c in family.children) - x[family.parent])
-    for chain in chains:
-        for before, after in itertools.pairwise(chain):
-            worst = max(worst, x[before] - x[after])
+    for constraint in group:
+        if isinstance(constraint, Family):
+            gap = sum(x[c] for c in constraint.children) - x[constraint.parent]
+            worst = max(worst, gap)
+        else:
+            for before, after in itertools.pairwise(constraint):
+                worst = max(worst, x[before] - x[after])
     return worst
 
 

@@ -19,6 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,7 @@ from casualty_cli.model import CategoryNode
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 Component = tuple[int, int, float]
 
@@ -100,10 +102,25 @@ class ScopeClaims:
     origin: IntArray
     n_scopes: int
 
-    def rows_of(self) -> list[IntArray]:
+    def rows_of(self, scopes: Sequence[int]) -> dict[int, IntArray]:
+        """The claims of each of ``scopes``."""
         order = np.argsort(self.claims.scope, kind="stable")
-        bounds = np.searchsorted(self.claims.scope[order], np.arange(self.n_scopes + 1))
-        return [order[bounds[s] : bounds[s + 1]] for s in range(self.n_scopes)]
+        wanted = np.array(sorted(scopes), np.int64)
+        starts = np.searchsorted(self.claims.scope[order], wanted)
+        ends = np.searchsorted(self.claims.scope[order], wanted, side="right")
+        return {
+            s: order[a:b]
+            for s, a, b in zip(wanted.tolist(), starts.tolist(), ends.tolist(), strict=True)
+        }
+
+    @cached_property
+    def components(self) -> tuple[IntArray, IntArray]:
+        """Components sorted by claim, and where each claim's start (one more for the end)."""
+        order = np.argsort(self.claims.comp_claim, kind="stable")
+        start = np.searchsorted(
+            self.claims.comp_claim[order], np.arange(self.claims.scope.size + 1)
+        )
+        return order, start
 
 
 class _Pool:
@@ -111,11 +128,7 @@ class _Pool:
 
     def __init__(self, base: ScopeClaims) -> None:
         self.base = base
-        order = np.argsort(base.claims.comp_claim, kind="stable")
-        self.comp_order = order
-        self.comp_start = np.searchsorted(
-            base.claims.comp_claim[order], np.arange(base.claims.scope.size + 1)
-        )
+        self.comp_order, self.comp_start = base.components
         self.sets: list[tuple[IntArray, list[Message]]] = []
 
     def add(self, rows: IntArray, messages: Sequence[Message]) -> int:
@@ -179,18 +192,17 @@ class _Pool:
 def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
     """Send every family's messages and fuse each scope once more with those it keeps."""
     n_scopes = base.n_scopes
-    rows_of = base.rows_of()
-    has_claims = [rows.size > 0 for rows in rows_of]
-    origins_of = [frozenset(base.origin[rows].tolist()) for rows in rows_of]
-    q_of = [float(base.claims.q[rows].max()) if rows.size else 0.0 for rows in rows_of]
+    members = {s for f in families.families for s in (f.parent, *f.children)}
+    rows_of = base.rows_of(sorted(members))
+    has_claims = np.bincount(base.claims.scope, minlength=n_scopes) > 0
+    origins_of = {s: frozenset(base.origin[rows].tolist()) for s, rows in rows_of.items()}
+    q_of = {s: float(base.claims.q[rows].max()) for s, rows in rows_of.items() if rows.size}
     by_parent = families.of_parent()
     height = _heights(families)
     up: dict[int, Message] = {}
     caps: dict[int, Message] = {}
     floors: dict[int, Message] = {}
-    direct_summary = {
-        s: _summary(direct, s, q_of[s], origins_of[s]) for s in range(n_scopes) if has_claims[s]
-    }
+    direct_summary = {s: _summary(direct, s, q_of[s], origins_of[s]) for s in q_of}
     evidence = _Evidence(base, rows_of, up, caps, floors)
     up_summary = dict(direct_summary)
     levels = sorted({height[p] for p in by_parent})
@@ -206,11 +218,7 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
             summary = refits[key]
             if summary is not None:
                 up_summary[parent] = summary
-    hulls = {
-        s: (int(direct.hull_low[s]), int(direct.hull_high[s]))
-        for s in range(n_scopes)
-        if has_claims[s]
-    }
+    hulls = {s: (int(direct.hull_low[s]), int(direct.hull_high[s])) for s in q_of}
     for s, message in up.items():
         hulls.setdefault(s, (message.low, message.high))
     for level in reversed(levels):
@@ -218,20 +226,51 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
         refits = _Refits(base, evidence, up_summary, direct_summary)
         _downward(parents, by_parent, families, refits, origins_of, hulls, up, caps, floors)
 
-    # The final fusion of every scope: its claims and the messages it keeps.
-    pool = _Pool(base)
-    for s in range(n_scopes):
-        pool.add(rows_of[s], evidence.messages(s, up=True, down=True))
-    final, rows, placed = pool.fuse()
-    direct_support = np.empty(base.claims.scope.size)
-    direct_support[rows] = final.support[: rows.size]
+    final, placed = _final(base, evidence, n_scopes)
     messages: dict[int, list[Message]] = defaultdict(list)
     message_support: dict[int, float] = {}
-    for s, message, position in placed:
-        messages[s].append(message)
+    for message, position in placed:
+        messages[message.target].append(message)
         support = final.support[position] if position >= 0 else final.bound_support[-1 - position]
         message_support[id(message)] = float(support)
-    return Nesting(final, dict(messages), direct_support, message_support)
+    return Nesting(final, dict(messages), final.support[: base.claims.scope.size], message_support)
+
+
+def _final(
+    base: ScopeClaims, evidence: _Evidence, n_scopes: int
+) -> tuple[Fusion, list[tuple[Message, int]]]:
+    """Every scope fused with its claims and the messages it keeps, in one call.
+
+    The claims keep their positions; message claims follow them, and bounds are numbered
+    −1, −2, … in ``placed``.
+    """
+    claims = base.claims
+    kept = sorted(
+        {
+            id(m): m for box in (evidence.up, evidence.caps, evidence.floors) for m in box.values()
+        }.values(),
+        key=lambda m: (m.target, m.kind, m.value),
+    )
+    two_sided = [m for m in kept if m.is_claim]
+    bounds = [m for m in kept if not m.is_claim]
+    n_claims = claims.scope.size
+    extra = ClaimArrays.from_rows((m.target, m.kernel, m.q) for m in two_sided)
+    all_claims = ClaimArrays(
+        scope=np.concatenate([claims.scope, extra.scope]),
+        q=np.concatenate([claims.q, extra.q]),
+        comp_claim=np.concatenate([claims.comp_claim, extra.comp_claim + n_claims]),
+        comp_low=np.concatenate([claims.comp_low, extra.comp_low]),
+        comp_high=np.concatenate([claims.comp_high, extra.comp_high]),
+        comp_weight=np.concatenate([claims.comp_weight, extra.comp_weight]),
+    )
+    fusion = fuse(
+        all_claims,
+        BoundArrays.from_rows((m.target, m.kind == "cap", m.value, m.q) for m in bounds),
+        n_scopes=n_scopes,
+    )
+    placed = [(m, n_claims + i) for i, m in enumerate(two_sided)]
+    placed += [(m, -1 - i) for i, m in enumerate(bounds)]
+    return fusion, placed
 
 
 def _summary(fusion: Fusion, index: int, q: float, origins: frozenset[int]) -> Summary:
@@ -277,7 +316,7 @@ class _Evidence:
     def __init__(
         self,
         base: ScopeClaims,
-        rows_of: Sequence[IntArray],
+        rows_of: Mapping[int, IntArray],
         up: dict[int, Message],
         caps: dict[int, Message],
         floors: dict[int, Message],
@@ -298,7 +337,10 @@ class _Evidence:
         rows = self.rows_of[s]
         messages = self.messages(s, up=up, down=down)
         if excluded:
-            rows = rows[~np.isin(self.base.origin[rows], sorted(excluded))]
+            # A scope has a handful of claims: a Python test beats np.isin's set-up.
+            origin = self.base.origin[rows].tolist()
+            if any(o in excluded for o in origin):
+                rows = rows[np.array([o not in excluded for o in origin], np.bool_)]
             messages = [m for m in messages if not m.origins & excluded]
         return rows, messages
 
@@ -365,9 +407,9 @@ def _upward(
     parents: Sequence[int],
     by_parent: dict[int, list[Family]],
     refits: _Refits,
-    origins_of: Sequence[frozenset[int]],
+    origins_of: Mapping[int, frozenset[int]],
     hull_low: IntArray,
-    has_claims: Sequence[bool],
+    has_claims: BoolArray,
     up: dict[int, Message],
 ) -> None:
     """Each parent's narrowest message from its parts, children refitted without its origins."""
@@ -443,7 +485,7 @@ def _downward(
     by_parent: dict[int, list[Family]],
     families: Families,
     refits: _Refits,
-    origins_of: Sequence[frozenset[int]],
+    origins_of: Mapping[int, frozenset[int]],
     hulls: dict[int, tuple[int, int]],
     up: dict[int, Message],
     caps: dict[int, Message],
