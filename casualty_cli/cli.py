@@ -304,8 +304,16 @@ def _width() -> int:
 @main.command("reconcile")
 @input_options
 @output_options
+@click.option(
+    "--period",
+    "periods",
+    multiple=True,
+    metavar="START/END",
+    help="Also estimate exactly this window, from the windows inside it (repeatable).",
+)
 def reconcile_command(
     files: tuple[str, ...],
+    periods: tuple[str, ...],
     output_format: str,
     output: str | None,
     excel_safe: bool,
@@ -317,19 +325,24 @@ def reconcile_command(
     One row per scope (outcome, category, place, period): the best estimate, its ranges, the
     figures sources claimed, how many reports and independent origins stand behind it, and
     flags where sources conflict.  Relays of one origin count once; a later figure of an origin
-    supersedes its earlier one.
+    supersedes its earlier one.  Parts never exceed their whole: categories, places and
+    cumulative counts are made coherent.  --period adds the estimate of exactly that window:
+    disjoint windows inside it add up, overlapping ones only bound it.
 
     \b
     Examples:
       tally reconcile examples/syrian-coast-2025.yaml
       tally reconcile reports.csv --format json -o estimates.json
+      tally reconcile reports.csv --period 2025-03-06/2025-03-08
       cat reports.csv | tally reconcile - --format csv
     """
     from casualty_cli.reconciliation import reconcile_files
     from casualty_cli.render.estimates import estimates_table, write_estimates
+    from casualty_cli.selection import target_window
 
+    targets = [target_window(text) for text in periods]
     paths = _input_paths(files)
-    result = reconcile_files(paths, options=_load_options(**input_settings))
+    result = reconcile_files(paths, options=_load_options(**input_settings), targets=targets)
     report_warnings(result.findings, quiet=quiet)
     chosen = _resolve_format(output_format, output)
     if chosen == "table":
@@ -391,11 +404,12 @@ def explain_command(
     """
     from casualty_cli.reconciliation import reconcile_files
     from casualty_cli.render.explain import explain_text, write_explain_json
-    from casualty_cli.selection import select
+    from casualty_cli.selection import select, target_window
 
+    targets = [target_window(period)] if period and "/" in period else []
     paths = _input_paths(files)
     options = _load_options(**input_settings)
-    result = reconcile_files(paths, options=options)
+    result = reconcile_files(paths, options=options, targets=targets)
     report_warnings(result.findings, quiet=quiet)
     result = select(result, category=category, place=place, period=period)
     chosen = output_format

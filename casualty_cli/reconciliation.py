@@ -52,25 +52,33 @@ FLAG_ORDER = (
 )
 
 
+Target = tuple[date, date]
+"""A window asked for (``--period START/END``): its first and last day."""
+
+
 def reconcile_files(
-    paths: Sequence[str | os.PathLike[str]], *, options: LoadOptions | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    options: LoadOptions | None = None,
+    targets: Sequence[Target] = (),
 ) -> Reconciliation:
     """Load ``paths`` and reconcile them: ``tally reconcile`` as one call."""
-    return reconcile(load_reports(paths, options=options))
+    return reconcile(load_reports(paths, options=options), targets=targets)
 
 
-def reconcile(table: ReportTable) -> Reconciliation:
+def reconcile(table: ReportTable, *, targets: Sequence[Target] = ()) -> Reconciliation:
     """Reconcile every report of ``table`` into ranked estimates with their audit trail.
 
-    The common case runs column-wise (``engine/fast.py``); it returns exactly what
+    ``targets`` are windows to estimate exactly (``--period``), built from the windows inside
+    them.  The common case runs column-wise (``engine/fast.py``); it returns exactly what
     :func:`reconcile_by_objects` returns, which the tests check.
     """
     from casualty_cli.engine.fast import reconcile_fast
 
-    return reconcile_fast(table)
+    return reconcile_fast(table, targets=targets)
 
 
-def reconcile_by_objects(table: ReportTable) -> Reconciliation:
+def reconcile_by_objects(table: ReportTable, *, targets: Sequence[Target] = ()) -> Reconciliation:
     """The reference reconciliation: every claim, record and estimate as a Python object.
 
     Slow on large inputs, but the plainest statement of the rules; the column-wise path sends
@@ -84,7 +92,7 @@ def reconcile_by_objects(table: ReportTable) -> Reconciliation:
     fusion = fuse(arrays, n_scopes=len(claim_set.scopes))
     origin_ids = {name: i for i, name in enumerate(sorted({c.origin for c in claim_set.claims}))}
     origin = np.array([origin_ids[c.origin] for c in claim_set.claims], np.int64)
-    nested = nest_scopes(claim_set.scopes, arrays, origin, fusion, table.categories)
+    nested = nest_scopes(claim_set.scopes, arrays, origin, fusion, table.categories, targets)
     supports = fusion.support
     if nested is not None:
         claim_set.scopes[:] = nested.scopes

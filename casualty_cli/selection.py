@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from casualty_cli.errors import GrammarError, TallyError
 from casualty_cli.estimates import Estimate, Reconciliation
 from casualty_cli.grammar.dates import parse_period
@@ -42,6 +44,21 @@ def select(
             code="no-match",
         )
     return result.with_estimates(chosen)
+
+
+def target_window(text: str) -> tuple[date, date]:
+    """The first and last day of ``--period START/END`` (a day or a month alone is a window)."""
+    try:
+        window = parse_period(text)
+    except GrammarError as error:
+        raise TallyError(f"--period: {error.message}", hint=error.hint, code=error.code) from None
+    if window.end is None:
+        raise TallyError(
+            f"--period {text!r} has no end",
+            hint="give both ends, e.g. --period 2025-03-06/2025-03-08",
+            code="period-open",
+        )
+    return window.start.start, window.end.end
 
 
 def _in_period(estimates: list[Estimate], text: str) -> list[Estimate]:

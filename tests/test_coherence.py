@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -137,3 +138,32 @@ def test_tree_reports_as_csv_reach_the_same_estimates() -> None:
     document = read_document(buffer.getvalue().encode(), "reports.csv")
     table, _ = build_table([document], (), LoadOptions())
     assert len(reconcile(table).estimates) == 2
+
+
+days = st.lists(st.integers(min_value=0, max_value=400), min_size=2, max_size=5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(days, st.sampled_from("ABC"))
+def test_a_window_restating_its_days_is_not_counted_twice(counts: list[int], grade: str) -> None:
+    """Daily reports and one report of their whole window: the window is not their double."""
+    first = date(2025, 3, 1)
+    last = first + timedelta(days=len(counts) - 1)
+    lines = ["reports:\n"]
+    for offset, count in enumerate(counts):
+        day = (first + timedelta(days=offset)).isoformat()
+        lines.append(f"  - {{source: MoH, period: {day}, count: '{count}', grade: {grade}}}\n")
+    daily_only = "".join(lines)
+    total = sum(counts)
+    restated = daily_only + (
+        f"  - {{source: UN, period: {first}/{last}, count: '{total}', grade: {grade}}}\n"
+    )
+
+    def window(text: str) -> Estimate:
+        document = read_document(text.encode(), "reports.yaml")
+        table, _ = build_table([document], (), LoadOptions())
+        estimates = reconcile(table, targets=[(first, last)]).estimates
+        return next(e for e in estimates if (e.scope.start, e.scope.end) == (first, last))
+
+    before, after = window(daily_only), window(restated)
+    assert after.best <= max(before.high95, total) + 1

@@ -297,3 +297,46 @@ def test_h9_same_origin_parts_send_nothing_to_their_own_total(tmp_path: Path) ->
     estimates = reconcile_files([path]).estimates
     assert all(not e.received for e in estimates)
     assert not any("parts_exceed_whole" in e.flags for e in estimates)
+
+
+H12 = """\
+sources:
+  A: {grade: B}
+  B: {grade: B}
+reports:
+  - {source: A, count: '300', period: 2025-03-06/2025-03-07, published: 2025-03-08}
+  - {source: B, count: '%s', period: %s, published: 2025-03-09}
+"""
+
+
+def test_h12_disjoint_windows_add_up_to_the_period(tmp_path: Path) -> None:
+    text = H12 % ("200", "2025-03-08")
+    document = reconcile_json(tmp_path, text, "--period", "2025-03-06/2025-03-08")
+    windows = {(e["period_start"], e["period_end"]): e for e in document["estimates"]}
+    assert figures(windows[("2025-03-06", "2025-03-07")]) == (300, 259, 347, 244, 368)
+    assert figures(windows[("2025-03-08", "2025-03-08")]) == (200, 173, 232, 163, 246)
+    target = windows[("2025-03-06", "2025-03-08")]
+    assert figures(target) == (500, 455, 554, 437, 576)
+    assert (target["reports"], target["origins"], target["flags"]) == (0, 2, [])
+
+
+def test_h12_overlapping_windows_only_bound_the_period(tmp_path: Path) -> None:
+    text = H12 % ("250", "2025-03-07/2025-03-08")
+    document = reconcile_json(tmp_path, text, "--period", "2025-03-06/2025-03-08")
+    windows = {(e["period_start"], e["period_end"]): e for e in document["estimates"]}
+    target = windows[("2025-03-06", "2025-03-08")]
+    assert figures(target) == (406, 318, 518, 304, 542)
+    assert target["flags"] == ["overlap_bounds_only"]
+    # Never summed: the parts keep their own figures.
+    assert figures(windows[("2025-03-07", "2025-03-08")])[0] == 250
+
+
+def test_a_period_without_an_end_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "reports.yaml"
+    path.write_text(H12 % ("200", "2025-03-08"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["reconcile", str(path), "--period", "2025-03-06/"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: --period '2025-03-06/' has no end"
+        " (give both ends, e.g. --period 2025-03-06/2025-03-08)\n"
+    )

@@ -85,7 +85,13 @@ def time_chains(families: Families) -> list[list[int]]:
 
 def cohere(fusion: Fusion, families: Families) -> tuple[Fusion, dict[int, set[str]]]:
     """Best estimates made coherent across every family and chain; the flags that says so."""
-    sums = [f for f in families.families if not (f.dimension == "time" and len(f.children) == 1)]
+    sums: list[Family] = []
+    for family in families.families:
+        if family.union:
+            # Overlapping windows are never added: each alone is a lower bound of their union.
+            sums += [Family(family.parent, (child,), "time", False) for child in family.children]
+        elif not (family.dimension == "time" and len(family.children) == 1):
+            sums.append(family)
     chains = time_chains(families)
     involved = sorted(
         {s for f in sums for s in (f.parent, *f.children)} | {s for c in chains for s in c}

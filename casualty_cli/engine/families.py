@@ -60,6 +60,7 @@ class Family:
     children: tuple[int, ...]
     dimension: str  # "category", "place" or "time"
     exhaustive: bool
+    union: bool = False  # overlapping windows that only bound their union (statistics.md 4.4)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Families:
     families: tuple[Family, ...]
     added: tuple[Scope, ...]  # new scopes, numbered after the given ones
     residual: Mapping[int, int]
+    requested: frozenset[int] = frozenset()  # the windows asked for with --period
 
     def of_parent(self) -> dict[int, list[Family]]:
         by_parent: dict[int, list[Family]] = defaultdict(list)
@@ -90,9 +92,14 @@ def find_families(
     scopes: Sequence[Scope],
     has_claims: Sequence[bool],
     categories: Mapping[str, CategoryNode],
+    targets: Sequence[tuple[date, date]] = (),
 ) -> Families:
-    """The families among ``scopes`` (statistics.md 5.1), adding the scopes they need."""
-    return _Finder(scopes, has_claims, categories).run()
+    """The families among ``scopes`` (statistics.md 5.1), adding the scopes they need.
+
+    ``targets`` are windows asked for (``--period``): each becomes a scope for every outcome,
+    category and place with a window inside it, built from those windows.
+    """
+    return _Finder(scopes, has_claims, categories).run(targets)
 
 
 class _Finder:
@@ -110,17 +117,24 @@ class _Finder:
         self.active = [bool(flag) for flag in has_claims]
         self.has_claims = list(self.active)
         self.residual: dict[int, int] = {}
+        self.requested: set[int] = set()
         self.nodes = {
             name_key(node.name): _Node(tuple(map(name_key, node.parts)), node.parts, node.complete)
             for node in categories.values()
         }
 
-    def run(self) -> Families:
+    def run(self, targets: Sequence[tuple[date, date]]) -> Families:
+        families = self._requested_families(targets)
         self._add_sum_parents()
-        families = self._category_families()
+        families += self._category_families()
         families += self._place_families()
         families += self._time_families()
-        return Families(tuple(families), tuple(self.scopes[self.n_given :]), dict(self.residual))
+        return Families(
+            tuple(families),
+            tuple(self.scopes[self.n_given :]),
+            dict(self.residual),
+            frozenset(self.requested),
+        )
 
     def _add(self, scope: Scope, *, active: bool) -> int:
         key = scope_key(scope)
@@ -231,6 +245,36 @@ class _Finder:
 
     # --- time ---------------------------------------------------------------------------------
 
+    def _requested_families(self, targets: Sequence[tuple[date, date]]) -> list[Family]:
+        """Windows made of the windows inside them: each target, and each reported window.
+
+        A tiling of contiguous windows adds up to its whole; overlapping windows only bound it;
+        otherwise the disjoint ones inside give a floor.
+        """
+        windows: dict[tuple[object, ...], dict[int, Span]] = defaultdict(dict)
+        for i, key in enumerate(self.keys):
+            start, end = key.start, key.end
+            if self.active[i] and not key.cumulative and start is not None and end is not None:
+                windows[(key.outcome, key.category, key.place)][i] = (start, end)
+        families: list[Family] = []
+        for spans in windows.values():
+            wholes = {span for span in spans.values() if span[0] != span[1]}
+            for first, last in sorted({*wholes, *targets}):
+                inside = {
+                    i: (start, end)
+                    for i, (start, end) in spans.items()
+                    if first <= start and end <= last and (start, end) != (first, last)
+                }
+                if not inside:
+                    continue
+                example = self.scopes[next(iter(inside))]
+                target = replace(example, start=first, end=last, cumulative=False)
+                parent = self._add(target, active=True)
+                if (first, last) in targets and not self.has_claims[parent]:
+                    self.requested.add(parent)
+                families.append(_window_family(parent, inside, first, last))
+        return families
+
     def _time_families(self) -> list[Family]:
         chains: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for i, key in enumerate(self.keys):
@@ -247,6 +291,9 @@ class _Finder:
                 day = self.index.get(days)
                 if day is not None and self.active[day]:
                     families.append(Family(after, (before, day), "time", True))
+                    if day in self.requested and not self.has_claims[day]:
+                        # An asked-for window between two cumulative counts: their difference.
+                        self.residual.setdefault(day, after)
         return families
 
 
@@ -265,3 +312,49 @@ def _nearest_parents(
                 children_of[path[:cut]].append(path)
                 break
     return children_of
+
+
+Span = tuple[date, date]
+
+
+def _window_family(parent: int, spans: Mapping[int, Span], first: date, last: date) -> Family:
+    tiling = _tiling(spans, first, last)
+    if tiling is not None:
+        return Family(parent, tuple(sorted(tiling)), "time", True)
+    if _covers(list(spans.values()), first, last):
+        return Family(parent, tuple(sorted(spans)), "time", False, union=True)
+    return Family(parent, tuple(sorted(_disjoint(spans))), "time", False)
+
+
+def _tiling(spans: Mapping[int, Span], first: date, last: date) -> list[int] | None:
+    """The fewest windows that follow each other without gap or overlap from first to last."""
+    best: dict[date, list[int]] = {first: []}  # next day to cover → windows so far
+    for i, (start, end) in sorted(spans.items(), key=lambda item: item[1]):
+        if start not in best:
+            continue
+        path = [*best[start], i]
+        following = end + timedelta(days=1)
+        if following not in best or len(path) < len(best[following]):
+            best[following] = path
+    return best.get(last + timedelta(days=1))
+
+
+def _covers(spans: Sequence[Span], first: date, last: date) -> bool:
+    """Whether the windows together cover every day from first to last."""
+    reached = first
+    for start, end in sorted(spans):
+        if start > reached:
+            return False
+        reached = max(reached, end + timedelta(days=1))
+    return reached > last
+
+
+def _disjoint(spans: Mapping[int, Span]) -> list[int]:
+    """Windows that do not overlap, earliest ending first (a floor adds only disjoint parts)."""
+    chosen: list[int] = []
+    reached: date | None = None
+    for i, (start, end) in sorted(spans.items(), key=lambda item: (item[1][1], item[1][0])):
+        if reached is None or start > reached:
+            chosen.append(i)
+            reached = end
+    return chosen

@@ -19,6 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 import numpy as np
@@ -58,6 +59,8 @@ class Message:
 
     @property
     def kernel(self) -> tuple[Component, ...]:
+        if self.kind == "union":
+            return ((self.low, self.high, 1.0),)
         if self.low == self.high == self.value:
             return ((self.value, self.value, 1.0),)
         return ((self.value, self.value, 0.5), (self.low, self.high, 0.5))
@@ -68,7 +71,7 @@ class Message:
 
     @property
     def is_claim(self) -> bool:
-        return self.kind in ("sum", "residual")
+        return self.kind in ("sum", "residual", "union")
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +435,7 @@ def _upward(
             continue  # a floor below every claim of the parent tells it nothing
         offers[parent].append(message)
     for parent, messages in offers.items():
-        sums = [m for m in messages if m.kind == "sum"]
+        sums = [m for m in messages if m.kind in ("sum", "union")]
         if sums:
             up[parent] = min(sums, key=lambda m: (m.width, _DIMENSION_ORDER[m.family.dimension]))
         else:
@@ -454,6 +457,21 @@ def _up_message(parent: int, family: Family, parts: Sequence[Summary | None]) ->
     q = min(part.q for part in known)
     origins = frozenset().union(*(part.origins for part in known))
     terms = " + ".join(f"{part.best:,}" for part in known)
+    if family.union:
+        if len(known) < len(parts):
+            return None
+        top = max(part.best for part in known)
+        return Message(
+            "union",
+            parent,
+            family,
+            top,
+            top,
+            max(m, top),
+            q,
+            origins,
+            f"overlapping windows: at least the largest, {top:,}, at most their sum, {m:,}",
+        )
     low, high = max(0, math.floor(m - below)), math.ceil(m + above)
     if family.exhaustive and len(known) == len(parts):
         return Message(
@@ -496,7 +514,9 @@ def _downward(
     for parent in parents:
         for family in by_parent[parent]:
             for child in family.children:
-                rest = families.residual.get(child) == parent and family.dimension == "category"
+                rest = families.residual.get(child) == parent and (
+                    family.dimension == "category" or family.exhaustive
+                )
                 excluded = frozenset() if rest else origins_of[child]
                 out_key = refits.ask(parent, excluded, up=False, down=True)
                 sibling_keys = [
@@ -588,10 +608,11 @@ def nest_scopes(
     claim_origin: IntArray,
     direct: Fusion,
     categories: Mapping[str, CategoryNode],
+    targets: Sequence[tuple[date, date]] = (),
 ) -> Nested | None:
     """Families, messages and the final fusion; None when no scope has a family."""
     has_claims = np.bincount(claims.scope, minlength=len(scopes)) > 0
-    families = find_families(scopes, has_claims.tolist(), categories)
+    families = find_families(scopes, has_claims.tolist(), categories, targets)
     if not families.families:
         return None
     all_scopes = [*scopes, *families.added]
@@ -603,6 +624,9 @@ def nest_scopes(
     flags = _family_flags(families, widened)
     for scope, names in coherence_flags.items():
         flags.setdefault(scope, set()).update(names)
+    for scope, received in nesting.messages.items():
+        if any(m.kind == "union" for m in received):
+            flags.setdefault(scope, set()).add("overlap_bounds_only")
     return Nested(
         all_scopes,
         final,
