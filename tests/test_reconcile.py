@@ -340,3 +340,22 @@ def test_a_period_without_an_end_is_refused(tmp_path: Path) -> None:
         "Error: --period '2025-03-06/' has no end"
         " (give both ends, e.g. --period 2025-03-06/2025-03-08)\n"
     )
+
+
+def test_explain_says_what_each_family_sent_in_plain_arithmetic(tmp_path: Path) -> None:
+    path = tmp_path / "h10.yaml"
+    path.write_text(H10, encoding="utf-8")
+    result = CliRunner().invoke(main, ["explain", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    sentences = {
+        e["category"]: [r["sentence"] for r in e["received"]]
+        for e in json.loads(result.stdout)["explanations"]
+    }
+    assert sentences["all"] == [
+        "Its parts (civilians, combatants), from other sources, add up to 130 (95%: 111–152): "
+        "80 + 50 = 130; fused as one more claim, weighted as q 0.85, support 51%."
+    ]
+    assert sentences["civilians"] == [
+        "At most 70: its whole (all) less the lowest of its other parts, 110 − 40 = 70; "
+        "weighted as q 0.85, support 80%."
+    ]

@@ -401,6 +401,7 @@ def test_explain_records_carry_the_audit_trail(result: Reconciliation, coast_fil
         "headline",
         "evidence",
         "derivations",
+        "received",
         "flag_sentences",
     ]
     assert record["scope"] == "killed, all, Syria/Coast, as of 2025-03-08"

@@ -483,7 +483,7 @@ def _up_message(parent: int, family: Family, parts: Sequence[Summary | None]) ->
             high,
             q,
             origins,
-            f"{terms} = {m:,} (95%: {low:,} to {high:,})",
+            f"{terms} = {m:,}",
         )
     return Message(
         "floor",
@@ -582,7 +582,7 @@ def _residual(child: int, family: Family, whole: Summary, others: Sequence[Summa
         high,
         min([whole.q, *(s.q for s in others)]),
         whole.origins.union(*(s.origins for s in others)),
-        f"{terms} = {value:,} (95%: {low:,} to {high:,})",
+        f"{terms} = {value:,}",
     )
 
 

@@ -18,7 +18,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from casualty_cli.estimates import Derivation, Estimate, Evidence, Reconciliation, Status
+from casualty_cli.estimates import (
+    Derivation,
+    Estimate,
+    Evidence,
+    Received,
+    Reconciliation,
+    Scope,
+    Status,
+)
 from casualty_cli.model import (
     Component,
     DatePrecision,
@@ -86,7 +94,8 @@ FLAG_SENTENCES: dict[str, str] = {
         "so the range spans both."
     ),
     "parts_exceed_whole": (
-        "The parts reported separately add up to more than the total reported for this scope."
+        "The parts reported separately add up to more than the total's own reports allow; the "
+        "total was raised and the parts capped (see 'From its family')."
     ),
     "same_origin_inconsistent": (
         "One origin gave figures that cannot all be true; only its latest one was kept."
@@ -269,6 +278,70 @@ def derivation_sentence(estimate: Estimate, derivation: Derivation, reports: Rep
     return text + clause + "."
 
 
+def _member_words(scope: Scope, dimension: str) -> str:
+    """A family member named by the one coordinate its family varies."""
+    if dimension == "category":
+        return scope.category_path
+    if dimension == "place":
+        return scope.place_path or "everywhere"
+    return scope.window_text()
+
+
+def received_sentence(received: Received, scope: Scope) -> str:
+    """A family's message to ``scope`` in words, with its arithmetic (statistics.md 5.3)."""
+    parent, *parts = received.family
+    from_parts = parent == scope
+    whole = _member_words(parent, received.dimension)
+    names = ", ".join(_member_words(part, received.dimension) for part in parts)
+    support = "" if received.support is None else f", support {percent_text(received.support)}"
+    q = f"weighted as q {received.q:g}{support}"
+    if received.kind == "sum":
+        return (
+            f"Its parts ({names}), from other sources, add up to {count_text(received.value)} "
+            f"(95%: {range_text(received.low, received.high)}): {received.arithmetic}; "
+            f"fused as one more claim, {q}."
+        )
+    if received.kind == "union":
+        return (
+            f"Only overlapping windows ({names}) cover it: {received.arithmetic}, never added; "
+            f"read as {range_text(received.low, received.high)}, {q}."
+        )
+    if received.kind == "residual":
+        return (
+            f"No report counts it: {whole} less its other parts ({names}), "
+            f"{received.arithmetic}; {q}."
+        )
+    if received.kind == "cap":
+        return (
+            f"At most {count_text(received.value)}: its whole ({whole}) less the lowest of its "
+            f"other parts, {received.arithmetic}; {q}."
+        )
+    if not from_parts:
+        return (
+            f"At least {count_text(received.value)}: its whole ({whole}) less the highest of its "
+            f"other parts, {received.arithmetic}; {q}."
+        )
+    return (
+        f"At least {count_text(received.value)}: its parts ({names}) from other sources, "
+        f"{received.arithmetic}; {q}."
+    )
+
+
+def received_record(received: Received, scope: Scope) -> dict[str, Any]:
+    return {
+        "kind": received.kind,
+        "dimension": received.dimension,
+        "family": [scope.describe() for scope in received.family],
+        "value": received.value,
+        "low": received.low,
+        "high": received.high,
+        "q": round(received.q, _DIGITS),
+        "support": None if received.support is None else round(received.support, _DIGITS),
+        "arithmetic": received.arithmetic,
+        "sentence": received_sentence(received, scope),
+    }
+
+
 def _named(evidence: Sequence[Evidence], reports: ReportTable) -> list[str]:
     return [f"{ev.origin} ({_where(reports, ev.row)})" for ev in evidence]
 
@@ -382,6 +455,7 @@ def explain_record(estimate: Estimate, reports: ReportTable) -> dict[str, Any]:
         "headline": headline(estimate),
         "evidence": [evidence_record(ev, reports) for ev in estimate.evidence],
         "derivations": [derivation_record(d, reports) for d in estimate.derivations],
+        "received": [received_record(r, estimate.scope) for r in estimate.received],
         "flag_sentences": [
             {"flag": flag, "sentence": sentence}
             for flag, sentence in flag_sentences(estimate, reports)
@@ -469,6 +543,8 @@ def explain_block(estimate: Estimate, reports: ReportTable, console: Console) ->
         console.print(evidence_table(estimate, reports))
     derivations = [derivation_sentence(estimate, d, reports) for d in estimate.derivations]
     _bullets(console, "Arithmetic on one origin's own figures", derivations)
+    family = [received_sentence(r, estimate.scope) for r in estimate.received]
+    _bullets(console, "From its family", family)
     _bullets(console, "Flags", [sentence for _, sentence in flag_sentences(estimate, reports)])
 
 
