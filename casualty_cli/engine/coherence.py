@@ -71,7 +71,7 @@ def time_chains(families: Families) -> list[list[int]]:
     """Cumulative scopes as of successive days, earliest first (from the one-child families)."""
     after: dict[int, int] = {}
     for family in families.families:
-        if family.dimension == "time" and len(family.children) == 1:
+        if family.chain:
             after[family.children[0]] = family.parent
     starts = set(after) - set(after.values())
     chains = []
@@ -90,7 +90,7 @@ def cohere(fusion: Fusion, families: Families) -> tuple[Fusion, dict[int, set[st
         if family.union:
             # Overlapping windows are never added: each alone is a lower bound of their union.
             sums += [Family(family.parent, (child,), "time", False) for child in family.children]
-        elif not (family.dimension == "time" and len(family.children) == 1):
+        elif not family.chain:
             sums.append(family)
     chains = time_chains(families)
     involved = sorted(

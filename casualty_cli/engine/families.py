@@ -61,6 +61,7 @@ class Family:
     dimension: str  # "category", "place" or "time"
     exhaustive: bool
     union: bool = False  # overlapping windows that only bound their union (statistics.md 4.4)
+    chain: bool = False  # one cumulative count as of an earlier day inside a later one
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ class _Finder:
                 parent = self._add(target, active=True)
                 if (first, last) in targets and not self.has_claims[parent]:
                     self.requested.add(parent)
-                families.append(_window_family(parent, inside, first, last))
+                families += _window_families(parent, inside, first, last)
         return families
 
     def _time_families(self) -> list[Family]:
@@ -284,7 +285,7 @@ class _Finder:
         for members in chains.values():
             members.sort(key=lambda i: self.keys[i].end or date.min)
             for before, after in itertools.pairwise(members):
-                families.append(Family(after, (before,), "time", False))
+                families.append(Family(after, (before,), "time", False, chain=True))
                 earlier, later = self.keys[before], self.keys[after]
                 assert earlier.end is not None  # noqa: S101  (chains hold dated scopes only)
                 days = later._replace(start=earlier.end + timedelta(days=1), cumulative=False)
@@ -317,13 +318,28 @@ def _nearest_parents(
 Span = tuple[date, date]
 
 
-def _window_family(parent: int, spans: Mapping[int, Span], first: date, last: date) -> Family:
+def _window_families(
+    parent: int, spans: Mapping[int, Span], first: date, last: date
+) -> list[Family]:
+    """How the windows inside a window bound it: a tiling adds up; overlaps bound the union;
+    otherwise the disjoint ones add to a floor, and each largest window alone is one too."""
     tiling = _tiling(spans, first, last)
     if tiling is not None:
-        return Family(parent, tuple(sorted(tiling)), "time", True)
+        return [Family(parent, tuple(sorted(tiling)), "time", True)]
     if _covers(list(spans.values()), first, last):
-        return Family(parent, tuple(sorted(spans)), "time", False, union=True)
-    return Family(parent, tuple(sorted(_disjoint(spans))), "time", False)
+        return [Family(parent, tuple(sorted(spans)), "time", False, union=True)]
+    disjoint = _disjoint(spans)
+    families = [Family(parent, tuple(sorted(disjoint)), "time", False)] if len(disjoint) > 1 else []
+    largest = [
+        i
+        for i, (start, end) in spans.items()
+        if not any(
+            j != i and other[0] <= start and end <= other[1] and other != (start, end)
+            for j, other in spans.items()
+        )
+    ]
+    families += [Family(parent, (i,), "time", False) for i in sorted(largest)]
+    return families
 
 
 def _tiling(spans: Mapping[int, Span], first: date, last: date) -> list[int] | None:
