@@ -46,7 +46,7 @@ from casualty_cli.names import display_name, name_key, split_path
 from casualty_cli.readers import ReadOptions, read_path, read_sources
 from casualty_cli.readers.raw import RawDocument, RawFactor, RawSource
 from casualty_cli.readers.shape import paused_gc
-from casualty_cli.taxonomy import build_category_tree
+from casualty_cli.taxonomy import build_category_tree, build_place_tree
 
 # A phrase that names no number is not *malformed*: reconcile skips the report with a warning,
 # validate (strict) calls it an error.
@@ -155,7 +155,9 @@ def _check_reports(names: tuple[str, ...], options: LoadOptions) -> Loaded:
     table, table_findings = build_table(documents, extra_sources, options)
     findings.extend(table_findings)
     for document in documents:
-        context = document.sources or document.categories or document.incident_start
+        context = (
+            document.sources or document.categories or document.places or document.incident_start
+        )
         if not len(document) and not context:
             findings.append(
                 Finding(
@@ -293,6 +295,7 @@ def build_table(
     tree = build_category_tree(
         [(d.file, c) for d in documents for c in d.categories], problems.findings
     )
+    places = build_place_tree([(d.file, c) for d in documents for c in d.places], problems.findings)
     incident = _build_incident(documents, options, problems)
 
     source = _source_column(rows, sources, problems)
@@ -343,6 +346,7 @@ def build_table(
         notes=_text(rows.column("notes")),
         sources=sources,
         categories=tree.nodes,
+        places=places,
         incident=incident,
     )
     if skipped:

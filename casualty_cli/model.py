@@ -259,6 +259,8 @@ class ReportTable:
     notes: Factor[str]
     sources: Mapping[str, Source] = field(default_factory=dict)
     categories: Mapping[str, CategoryNode] = field(default_factory=dict)
+    # Places declared with their parts, by the parent's path ("Syria/Coast").
+    places: Mapping[str, CategoryNode] = field(default_factory=dict)
     incident: Incident = Incident()
     findings: tuple[Finding, ...] = ()
 

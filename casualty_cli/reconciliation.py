@@ -92,7 +92,9 @@ def reconcile_by_objects(table: ReportTable, *, targets: Sequence[Target] = ()) 
     fusion = fuse(arrays, n_scopes=len(claim_set.scopes))
     origin_ids = {name: i for i, name in enumerate(sorted({c.origin for c in claim_set.claims}))}
     origin = np.array([origin_ids[c.origin] for c in claim_set.claims], np.int64)
-    nested = nest_scopes(claim_set.scopes, arrays, origin, fusion, table.categories, targets)
+    nested = nest_scopes(
+        claim_set.scopes, arrays, origin, fusion, table.categories, targets, table.places
+    )
     supports = fusion.support
     if nested is not None:
         claim_set.scopes[:] = nested.scopes

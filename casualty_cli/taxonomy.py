@@ -117,3 +117,35 @@ def _report_cycles(parent_of: Mapping[str, str], findings: list[Finding]) -> Non
                 return
             seen.add(key)
             parent = parent_of.get(key)
+
+
+def build_place_tree(
+    raw: Iterable[tuple[str, RawCategory]], findings: list[Finding]
+) -> dict[str, CategoryNode]:
+    """``places:``: each parent place path with its parts (names one level below it).
+
+    A node's ``name`` is the parent's path; ``complete`` says the parts add up to it.
+    """
+    nodes: dict[str, CategoryNode] = {}
+    for file, entry in raw:
+        location = Location(file, entry.line, "places")
+        try:
+            path = split_path(entry.parent, what="place")
+        except GrammarError as error:
+            findings.append(Finding(error.code, error.message, location, entry.parent, error.hint))
+            continue
+        complete = name_key(entry.complete)
+        if complete not in _TRUE | _FALSE:
+            findings.append(
+                Finding(
+                    "place-complete-invalid",
+                    f"'complete' of {entry.parent!r} must be true or false, not {entry.complete!r}",
+                    location,
+                    entry.complete,
+                    "write complete: true when the parts add up to the whole",
+                )
+            )
+        name = "/".join(path)
+        parts = tuple(display_name(part) for part in entry.parts)
+        nodes[name] = CategoryNode(name, parts, complete in _TRUE, location)
+    return nodes

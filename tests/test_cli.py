@@ -412,3 +412,35 @@ def test_a_source_declared_differently_in_two_files_is_an_error(
         str(tmp_path / "b.yaml"),
         2,
     )
+
+
+def test_validate_checks_the_places_declarations(tmp_path: Path) -> None:
+    path = tmp_path / "reports.yaml"
+    path.write_text(
+        "places:\n"
+        "  Syria/Coast: {parts: [Latakia, Tartus], complete: maybe}\n"
+        "reports:\n"
+        "  - {source: X, count: 5}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", "--format", "csv", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1:] == [
+        f"{path},2,places,error,place-complete-invalid,maybe,"
+        "\"'complete' of 'Syria/Coast' must be true or false, not 'maybe'\","
+        "write complete: true when the parts add up to the whole"
+    ]
+
+
+def test_a_context_file_may_declare_places(tmp_path: Path) -> None:
+    context = tmp_path / "context.yaml"
+    context.write_text("places:\n  Coast: {parts: [A, B], complete: true}\n", encoding="utf-8")
+    reports = tmp_path / "reports.csv"
+    reports.write_text(
+        "source,place,count,published\nX,Coast/A,10,2025-03-08\nX,Coast/B,5,2025-03-08\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["reconcile", "--format", "csv", str(reports), str(context)])
+    assert result.exit_code == 0, result.stderr
+    coast = [line for line in result.stdout.splitlines() if ",Coast," in line]
+    assert len(coast) == 1 and ",15," in coast[0]

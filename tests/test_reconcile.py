@@ -359,3 +359,68 @@ def test_explain_says_what_each_family_sent_in_plain_arithmetic(tmp_path: Path) 
         "At most 70: its whole (all) less the lowest of its other parts, 110 − 40 = 70; "
         "weighted as q 0.85, support 80%."
     ]
+
+
+P4_FIGURES = (
+    # place under Syria/Coast, published (as of), count, period
+    ("", "2025-03-11", "1,225", ""),
+    ("", "2025-03-12", "1,383", ""),
+    ("", "2025-03-12", "158", "2025-03-12"),
+    *(
+        (f"/{name}", day, count, "")
+        for day, counts in (
+            ("2025-03-11", (658, 384, 171, 12)),
+            ("2025-03-12", (683, 433, 255, 12)),
+        )
+        for name, count in zip(("Latakia", "Tartus", "Hama", "Homs"), map(str, counts), strict=True)
+    ),
+)
+P4 = (
+    "incident: {start: 2025-03-06}\n"
+    "sources: {SOHR: {grade: B}}\n"
+    "places:\n"
+    "  Syria/Coast: {parts: [Latakia, Tartus, Hama, Homs], complete: true}\n"
+    "reports:\n"
+) + "".join(
+    f"  - {{source: SOHR, category: civilians, place: Syria/Coast{place}, count: '{count}',"
+    f" published: {day}{', period: ' + period if period else ''}}}\n"
+    for place, day, count, period in P4_FIGURES
+)
+
+
+def test_p4_sohr_governorates_sum_to_the_coast_and_give_the_days_between(
+    tmp_path: Path,
+) -> None:
+    """statistics.md P4: SOHR's governorate figures of 11 and 12 March 2025, published arithmetic.
+
+    658 + 384 + 171 + 12 = 1,225 and 683 + 433 + 255 + 12 = 1,383 equal SOHR's coast totals, so
+    the sums merge with them; the 12 March windows are 25, 49, 84 and 0, and the coast's 158 is
+    the published daily figure.  Nothing conflicts.
+    """
+    document = reconcile_json(tmp_path, P4)
+    rows = {
+        (e["place"].rsplit("/", 1)[-1], e["period_start"], e["period_end"]): e
+        for e in document["estimates"]
+    }
+    day = ("2025-03-12", "2025-03-12")
+    assert {name: rows[(name, *day)]["best"] for name in ("Latakia", "Tartus", "Hama", "Homs")} == {
+        "Latakia": 25,
+        "Tartus": 49,
+        "Hama": 84,
+        "Homs": 0,
+    }
+    assert rows[("Coast", *day)]["best"] == 158
+    assert rows[("Coast", "2025-03-06", "2025-03-11")]["best"] == 1225
+    assert rows[("Coast", "2025-03-06", "2025-03-12")]["best"] == 1383
+    assert all(e["flags"] == ["single_source"] for e in document["estimates"])
+    path = tmp_path / "p4.yaml"
+    path.write_text(P4, encoding="utf-8")
+    coast = [
+        e
+        for e in reconcile_files([path]).estimates
+        if e.scope.place_path == "Syria/Coast" and e.scope.cumulative
+    ]
+    assert sorted((d.arithmetic, d.status) for e in coast for d in e.derivations) == [
+        ("658 + 384 + 171 + 12 = 1,225", "duplicate_origin"),
+        ("683 + 433 + 255 + 12 = 1,383", "duplicate_origin"),
+    ]

@@ -202,6 +202,7 @@ def build_claims(table: ReportTable, categories: Mapping[str, CategoryNode]) -> 
         direct[(scope, origin)] = _direct_claims(table, scope, origin, rows, result)
     scope_index = ScopeIndex(result.scopes)
     derived = _derive_sums(direct, categories, result, scope_index)
+    derived += _place_sums(direct, derived, table.places, result, scope_index)
     derived += _derive_differences(direct, result, scope_index)
     candidates: dict[tuple[int, str], list[Claim]] = defaultdict(list)
     for key, claims in direct.items():
@@ -388,6 +389,52 @@ def _sum_of_parts(
     return _derived(
         index, origin, "derived_sum", exact_kernel(total), total, parts, f"{terms} = {total:,}"
     )
+
+
+def _place_sums(
+    direct: Mapping[tuple[int, str], list[Claim]],
+    earlier: Sequence[Claim],
+    places: Mapping[str, CategoryNode],
+    result: ClaimSet,
+    scope_index: ScopeIndex,
+) -> list[Claim]:
+    """Exact totals of places whose parts are declared complete, deepest places first."""
+    complete = [node for node in places.values() if node.complete and node.parts]
+    if not complete:
+        return []
+    exact: dict[tuple[int, str], Claim] = {}
+    for key, claims in direct.items():
+        if len(claims) == 1 and claims[0].exact is not None:
+            exact[key] = claims[0]
+    for claim in earlier:
+        exact.setdefault((claim.scope, claim.origin), claim)
+    derived: list[Claim] = []
+    for node in sorted(complete, key=lambda n: (-n.name.count("/"), n.name)):
+        parent = tuple(map(name_key, node.name.split("/"))) if node.name else ()
+        first_part = name_key(node.parts[0])
+        for (scope_id, origin), first in list(exact.items()):
+            scope = result.scopes[scope_id]
+            keyed = tuple(map(name_key, scope.place))
+            if keyed[:-1] != parent or not keyed or keyed[-1] != first_part:
+                continue
+            parts = [first]
+            for name in node.parts[1:]:
+                sibling = scope_index.find(replace(scope, place=(*scope.place[:-1], name)))
+                found = exact.get((sibling, origin)) if sibling is not None else None
+                if found is None:
+                    break
+                parts.append(found)
+            else:
+                total = sum(part.exact or 0 for part in parts)
+                index = scope_index.add(replace(scope, place=scope.place[:-1]))
+                terms = " + ".join(f"{part.exact:,}" for part in parts)
+                claim = _derived(
+                    index, origin, "derived_sum", exact_kernel(total), total, parts,
+                    f"{terms} = {total:,}",
+                )  # fmt: skip
+                derived.append(claim)
+                exact.setdefault((index, origin), claim)
+    return derived
 
 
 def _deepest_first(categories: Mapping[str, CategoryNode]) -> list[CategoryNode]:

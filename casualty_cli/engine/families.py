@@ -94,13 +94,14 @@ def find_families(
     has_claims: Sequence[bool],
     categories: Mapping[str, CategoryNode],
     targets: Sequence[tuple[date, date]] = (),
+    places: Mapping[str, CategoryNode] | None = None,
 ) -> Families:
     """The families among ``scopes`` (statistics.md 5.1), adding the scopes they need.
 
     ``targets`` are windows asked for (``--period``): each becomes a scope for every outcome,
     category and place with a window inside it, built from those windows.
     """
-    return _Finder(scopes, has_claims, categories).run(targets)
+    return _Finder(scopes, has_claims, categories, places or {}).run(targets)
 
 
 class _Finder:
@@ -109,6 +110,7 @@ class _Finder:
         scopes: Sequence[Scope],
         has_claims: Sequence[bool],
         categories: Mapping[str, CategoryNode],
+        places: Mapping[str, CategoryNode],
     ) -> None:
         self.scopes = list(scopes)
         self.n_given = len(self.scopes)
@@ -119,6 +121,13 @@ class _Finder:
         self.has_claims = list(self.active)
         self.residual: dict[int, int] = {}
         self.requested: set[int] = set()
+        self.places = {
+            tuple(map(name_key, name.split("/"))) if name else (): frozenset(
+                map(name_key, node.parts)
+            )
+            for name, node in places.items()
+            if node.complete and node.parts
+        }
         self.nodes = {
             name_key(node.name): _Node(tuple(map(name_key, node.parts)), node.parts, node.complete)
             for node in categories.values()
@@ -234,12 +243,15 @@ class _Finder:
         families: list[Family] = []
         for group in self._groups(by="place").values():
             for parent_path, children in _nearest_parents(group).items():
+                parts = self.places.get(parent_path)
+                direct = {path[-1] for path in children if path[:-1] == parent_path}
+                exhaustive = parts is not None and len(direct) == len(children) and direct == parts
                 families.append(
                     Family(
                         group[parent_path],
                         tuple(sorted(group[path] for path in children)),
                         "place",
-                        False,
+                        exhaustive,
                     )
                 )
         return families

@@ -508,6 +508,20 @@ def _routed_scopes(
         )
         slow[ids.of_row[involved[codes.category]]] = True
 
+    # Sums of complete places: every scope at a part or at the parent of a complete place.
+    complete_places: set[tuple[str, ...]] = set()
+    for node in table.places.values():
+        if node.complete and node.parts:
+            parent = tuple(map(name_key, node.name.split("/"))) if node.name else ()
+            complete_places.add(parent)
+            complete_places.update((*parent, name_key(part)) for part in node.parts)
+    if complete_places:
+        touched = np.array(
+            [tuple(map(name_key, path)) in complete_places for path in table.place.levels],
+            np.bool_,
+        )
+        slow[ids.of_row[touched[codes.place]]] = True
+
     _route_series(table, codes, quantities, ids, origin_of_row, slow)
     return slow
 

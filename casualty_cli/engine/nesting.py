@@ -609,10 +609,11 @@ def nest_scopes(
     direct: Fusion,
     categories: Mapping[str, CategoryNode],
     targets: Sequence[tuple[date, date]] = (),
+    places: Mapping[str, CategoryNode] | None = None,
 ) -> Nested | None:
     """Families, messages and the final fusion; None when no scope has a family."""
     has_claims = np.bincount(claims.scope, minlength=len(scopes)) > 0
-    families = find_families(scopes, has_claims.tolist(), categories, targets)
+    families = find_families(scopes, has_claims.tolist(), categories, targets, places)
     if not families.families:
         return None
     all_scopes = [*scopes, *families.added]

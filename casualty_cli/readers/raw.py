@@ -119,6 +119,7 @@ class RawDocument:
     field_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     sources: tuple[RawSource, ...] = ()
     categories: tuple[RawCategory, ...] = ()
+    places: tuple[RawCategory, ...] = ()  # parent place paths and their parts, as categories
     incident_title: str = ""
     incident_start: str = ""
     incident_line: int = 0

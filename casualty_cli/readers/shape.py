@@ -22,7 +22,7 @@ from casualty_cli.model import REPORT_FIELDS
 from casualty_cli.readers.raw import InputFormat, RawCategory, RawDocument, RawSource
 
 FIELDS = frozenset(REPORT_FIELDS)
-TOP_KEYS = ("reports", "sources", "categories", "incident")
+TOP_KEYS = ("reports", "sources", "categories", "places", "incident")
 CONTEXT_KEYS = frozenset(TOP_KEYS[1:])
 SOURCE_KEYS = ("grade", "name", "aliases")
 CATEGORY_KEYS = ("parts", "complete")
@@ -191,6 +191,7 @@ class ShapeReader:
         self.findings.extend(rows.unknown_findings())
         sources = self.sources(_value(top.get("sources")))
         categories = self.categories(_value(top.get("categories")))
+        places = self.categories(_value(top.get("places")), what="place")
         title, start, incident_line = self.incident(top.get("incident"))
         return RawDocument(
             file=self.file,
@@ -200,6 +201,7 @@ class ShapeReader:
             field_lines=rows.field_lines(),
             sources=sources,
             categories=categories,
+            places=places,
             incident_title=title,
             incident_start=start,
             incident_line=incident_line,
@@ -242,7 +244,7 @@ class ShapeReader:
                 "this looks like a single report: put it in a list under 'reports:'"
                 if looks_like_report
                 else "a report file is a mapping with a 'reports:' list (and optional 'sources:',"
-                " 'categories:', 'incident:'), or a bare list of reports"
+                " 'categories:', 'places:', 'incident:'), or a bare list of reports"
             )
             raise InputError(
                 "no 'reports' list",
@@ -322,24 +324,26 @@ class ShapeReader:
             aliases=self.texts(_value(entry.get("aliases")), "aliases"),
         )
 
-    def categories(self, node: Node | None) -> tuple[RawCategory, ...]:
+    def categories(self, node: Node | None, what: str = "category") -> tuple[RawCategory, ...]:
+        """A ``categories:`` (or ``places:``) mapping: each parent and its disjoint parts."""
         if node is None or node.is_null:
             return ()
+        section = "categories" if what == "category" else "places"
         if node.pairs is None:
             self.error(
                 "not-a-mapping",
-                f"'categories' must map each parent to its parts, not be {node.kind}",
+                f"'{section}' must map each parent to its parts, not be {node.kind}",
                 node.line,
-                "categories",
+                section,
             )
             return ()
         found = []
-        for parent, (key, value) in self.mapping(node, "categories", normalise=False).items():
+        for parent, (key, value) in self.mapping(node, section, normalise=False).items():
             complete = ""
             parts_node: Node | None = value
             if value.pairs is not None:
-                entry = self.mapping(value, f"category {parent!r}", normalise=True)
-                self.unknown_keys(entry, CATEGORY_KEYS, f"key of category {parent!r}")
+                entry = self.mapping(value, f"{what} {parent!r}", normalise=True)
+                self.unknown_keys(entry, CATEGORY_KEYS, f"key of {what} {parent!r}")
                 parts_node = _value(entry.get("parts"))
                 complete = self.scalar(_value(entry.get("complete")), "complete")
             found.append(RawCategory(parent, self.texts(parts_node, "parts"), key.line, complete))
