@@ -424,6 +424,138 @@ def explain_command(
     _emit(text, output, paths)
 
 
+# --- tally diff -----------------------------------------------------------------------------
+
+
+def _names(text: str | None) -> list[str]:
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+@main.command("diff")
+@input_options
+@click.option("--a", "a_sources", metavar="SOURCE[,SOURCE]", help="Side A: these sources of FILE.")
+@click.option("--b", "b_sources", metavar="SOURCE[,SOURCE]", help="Side B: these sources of FILE.")
+@click.option(
+    "--nearest",
+    is_flag=True,
+    help="Compare each cumulative figure of A with B's latest at or before its date.",
+)
+@click.option(
+    "--revisions",
+    is_flag=True,
+    help="Compare two versions of one dataset report by report: new, removed, revised.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["differences", "any"]),
+    default="differences",
+    show_default=True,
+    help="Exit 1 on a conflict or a one-sided scope; 'any' also on an agree.",
+)
+@output_options
+@click.pass_context
+def diff_command(
+    ctx: click.Context,
+    /,
+    files: tuple[str, ...],
+    a_sources: str | None,
+    b_sources: str | None,
+    nearest: bool,
+    revisions: bool,
+    fail_on: str,
+    output_format: str,
+    output: str | None,
+    excel_safe: bool,
+    quiet: bool,
+    **input_settings: Any,
+) -> None:
+    """Compare two sides scope by scope: two files, or two groups of sources of one file.
+
+    Each side is reconciled on its own. A row per scope either side reports: what each side
+    said, its range, the difference, and a verdict: same, agree (ranges overlap), conflict
+    (ranges disjoint), only_a or only_b. Exit 0 when nothing conflicts and nothing is
+    one-sided, 1 otherwise, 2 on trouble (bad input, unreadable files).
+
+    \b
+    Examples:
+      tally diff yesterday.csv today.csv
+      tally diff reports.yaml --a SOHR --b SNHR
+      tally diff moh.csv ocha.csv --nearest --format csv
+      tally diff old-export.csv new-export.csv --revisions
+    """
+    try:
+        differs = _run_diff(
+            files, a_sources, b_sources, nearest, revisions, fail_on == "any",
+            output_format, output, excel_safe, quiet, input_settings,
+        )  # fmt: skip
+    except TallyError as error:
+        # Exit 1 means "they differ" here: trouble is 2 (contract section 5).
+        report_error(error)
+        ctx.exit(ExitStatus.USAGE)
+    if differs:
+        ctx.exit(ExitStatus.DATA_ERROR)
+
+
+def _run_diff(
+    files: tuple[str, ...],
+    a_sources: str | None,
+    b_sources: str | None,
+    nearest: bool,
+    revisions: bool,
+    fail_on_any: bool,
+    output_format: str,
+    output: str | None,
+    excel_safe: bool,
+    quiet: bool,
+    input_settings: dict[str, Any],
+) -> bool:
+    from casualty_cli.diff import compare, split_sources
+    from casualty_cli.diff import revisions as find_revisions
+    from casualty_cli.load import load_reports
+    from casualty_cli.reconciliation import reconcile
+    from casualty_cli.render.diff import (
+        diff_table,
+        revisions_table,
+        write_comparison,
+        write_revisions,
+    )
+
+    by_source = a_sources is not None or b_sources is not None
+    if by_source and (len(files) != 1 or not (a_sources and b_sources) or revisions):
+        raise click.UsageError("give one FILE with both --a and --b, or two files")
+    if not by_source and len(files) != 2:
+        raise click.UsageError("give two files (A and B), or one FILE with --a and --b")
+    options = _load_options(**input_settings)
+    paths = _input_paths(files)
+    if by_source:
+        table = load_reports(paths, options=options)
+        report_warnings(table.findings, quiet=quiet)
+        a_table, b_table = split_sources(table, _names(a_sources), _names(b_sources))
+    else:
+        a_table = load_reports([paths[0]], options=options)
+        b_table = load_reports([paths[1]], options=options)
+        report_warnings([*a_table.findings, *b_table.findings], quiet=quiet)
+    chosen = _resolve_format(output_format, output)
+    buffer = io.StringIO()
+    if revisions:
+        found = find_revisions(a_table, b_table)
+        if chosen == "table":
+            text = _table_text(lambda console: revisions_table(found, console), output)
+        else:
+            write_revisions(found, chosen, buffer, excel_safe=excel_safe, version=__version__)
+            text = buffer.getvalue()
+        _emit(text, output, paths)
+        return bool(found)
+    comparison = compare(reconcile(a_table), reconcile(b_table), nearest=nearest)
+    if chosen == "table":
+        text = _table_text(lambda console: diff_table(comparison, console), output)
+    else:
+        write_comparison(comparison, chosen, buffer, excel_safe=excel_safe, version=__version__)
+        text = buffer.getvalue()
+    _emit(text, output, paths)
+    return comparison.differs(fail_on_any=fail_on_any)
+
+
 # --- tally validate -------------------------------------------------------------------------
 
 

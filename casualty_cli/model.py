@@ -9,7 +9,7 @@ one at a time (``validate``, ``explain``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
@@ -266,6 +266,22 @@ class ReportTable:
 
     def __len__(self) -> int:
         return len(self.lines)
+
+    def take(self, rows: Sequence[int]) -> ReportTable:
+        """The reports ``rows`` as a table of their own, keeping levels, files and declarations.
+
+        Keeping ``files`` and each row's file code and line keeps every ``location`` the same;
+        keeping the levels keeps every parsed value (and kernel) shared.
+        """
+        changes: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Factor):
+                codes = value.codes
+                changes[f.name] = Factor(value.levels, [codes[row] for row in rows])
+        changes["file_codes"] = [self.file_codes[row] for row in rows]
+        changes["lines"] = [self.lines[row] for row in rows]
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     def location(self, row: int) -> Location:
         return Location(self.files[self.file_codes[row]], self.lines[row])

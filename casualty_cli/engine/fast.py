@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Hashable, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -609,24 +609,6 @@ class _Slow:
         self.inconsistent: set[int] = set()
 
 
-def _subtable(table: ReportTable, rows: IntArray) -> ReportTable:
-    """The reports ``rows`` as a table of their own, keeping levels, files and declarations.
-
-    Keeping ``files`` and each row's file code and line keeps every ``table.location`` (which
-    the audit reasons quote) the same; keeping the levels keeps every kernel object shared.
-    """
-    picked = rows.tolist()
-    changes: dict[str, object] = {}
-    for f in fields(table):
-        value = getattr(table, f.name)
-        if isinstance(value, Factor):
-            codes = value.codes
-            changes[f.name] = Factor(value.levels, [codes[row] for row in picked])
-    changes["file_codes"] = [table.file_codes[row] for row in picked]
-    changes["lines"] = [table.lines[row] for row in picked]
-    return replace(table, **changes)  # type: ignore[arg-type]
-
-
 def _slow_claims(
     table: ReportTable,
     ids: _ScopeIds,
@@ -637,7 +619,7 @@ def _slow_claims(
     slow = _Slow({name: i for i, name in enumerate(origin_names)})
     if rows.size == 0:
         return slow
-    sub = _subtable(table, rows)
+    sub = table.take(rows.tolist())
     claim_set = build_claims(sub, table.categories)
     # Local scope → global scope: the sub-table's scopes appear in the same relative order.
     _, local_of_row = scope_rows(sub)

@@ -18,6 +18,12 @@ What is cut, for 7 October to 31 December 2023, nothing else changed:
   (``killed_children_cum``, ``killed_women_cum``) over the window since 2023-10-07;
 - rows whose ``report_source`` is ``missing`` (no official report that day; the dataset carries
   a value forward) are left out, and so are versions with no figure.
+
+For ``tally diff --revisions`` it also writes the cumulative deaths of the same days as two
+versions of the dataset, ``gaza-tfp-killed-cum@08615af.csv`` (``casualties_daily@08615af.json``,
+18 February 2024, before the maintainers revised October-December 2023) and
+``gaza-tfp-killed-cum@9ea6456.csv`` (today's file), one report per day with the same ``id`` in
+both, so that the revisions line up report by report.
 """
 
 from __future__ import annotations
@@ -93,6 +99,33 @@ def row(
     }
 
 
+def versions(data: Path) -> None:
+    for name, commit in (
+        ("casualties_daily@08615af.json", "08615af"),
+        ("casualties_daily.json", "9ea6456"),
+    ):
+        daily = json.loads((data / name).read_text(encoding="utf-8"))
+        out = [
+            {
+                "id": f"tfp-{day['report_date']}-killed_cum",
+                "source": CHANNELS.get(day["report_source"], "no official report"),
+                "published": day["report_date"],
+                "period": "",
+                "place": "Gaza",
+                "category": "",
+                "count": str(day["killed_cum"]),
+                "notes": f"Tech For Palestine {name} @{commit}: killed_cum",
+            }
+            for day in daily
+            if START <= day["report_date"] <= END and "killed_cum" in day
+        ]
+        target = HERE / f"gaza-tfp-killed-cum@{commit}.csv"
+        with target.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(out)
+
+
 def main() -> int:
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[2] / "shared" / "data" / "gaza-tfp"
     target = HERE / "gaza-tfp-oct-dec-2023.csv"
@@ -100,6 +133,7 @@ def main() -> int:
         writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows(data))
+    versions(data)
     return 0
 
 

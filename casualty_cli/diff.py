@@ -1,0 +1,405 @@
+"""``tally diff``: two sides, reconciled each on its own, compared scope by scope.
+
+The two sides are two sets of reports (two files, or two groups of sources of one file).  A row
+per scope that either side reports: what each side said (the phrases as printed), its range,
+the difference of the best estimates in both framings ("B is 41% lower than A"; "A is 70%
+higher than B"), and a verdict a fact-checker can cite (contract section 3):
+
+- ``same``: the two estimates are identical (same figures, same ranges);
+- ``agree``: their 80% ranges overlap;
+- ``conflict``: their 80% ranges are disjoint;
+- ``only_a`` / ``only_b``: one side says nothing about the scope.
+
+``revisions`` compares two versions of one dataset report by report instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from casualty_cli.engine.families import ScopeKey, scope_key
+from casualty_cli.errors import TallyError
+from casualty_cli.estimates import Estimate, Reconciliation, Scope
+from casualty_cli.model import QuantityKind, ReportTable
+from casualty_cli.names import name_key
+
+# The contract's columns (section 3), then tally's additions.
+DIFF_FIELDS: tuple[str, ...] = (
+    "outcome",
+    "category",
+    "place",
+    "period_start",
+    "period_end",
+    "a_count",
+    "a_low",
+    "a_high",
+    "b_count",
+    "b_low",
+    "b_high",
+    "difference",
+    "verdict",
+    "a_best",
+    "b_best",
+    "b_vs_a",
+    "a_vs_b",
+    "a_date",
+    "b_date",
+)
+
+
+class Verdict(StrEnum):
+    CONFLICT = "conflict"
+    ONLY_A = "only_a"
+    ONLY_B = "only_b"
+    AGREE = "agree"
+    SAME = "same"
+
+    @property
+    def rank(self) -> int:
+        """Most serious first: the order of the table."""
+        return list(Verdict).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DiffRow:
+    """One scope, as each side sees it."""
+
+    scope: Scope
+    a: Estimate | None
+    b: Estimate | None
+    a_count: str
+    b_count: str
+    verdict: Verdict
+
+    @property
+    def difference(self) -> int | None:
+        """B's best estimate less A's."""
+        if self.a is None or self.b is None:
+            return None
+        return self.b.best - self.a.best
+
+    def record(self) -> dict[str, Any]:
+        scope = self.scope
+        a, b = self.a, self.b
+        return {
+            "outcome": str(scope.outcome),
+            "category": scope.category_path,
+            "place": scope.place_path,
+            "period_start": scope.start.isoformat() if scope.start else None,
+            "period_end": scope.end.isoformat() if scope.end else None,
+            "a_count": self.a_count or None,
+            "a_low": a.low if a else None,
+            "a_high": a.high if a else None,
+            "b_count": self.b_count or None,
+            "b_low": b.low if b else None,
+            "b_high": b.high if b else None,
+            "difference": self.difference,
+            "verdict": str(self.verdict),
+            "a_best": a.best if a else None,
+            "b_best": b.best if b else None,
+            "b_vs_a": relative_text("B", b.best, "A", a.best) if a and b else None,
+            "a_vs_b": relative_text("A", a.best, "B", b.best) if a and b else None,
+            "a_date": _end(a),
+            "b_date": _end(b),
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every row, in scope order, and the two reconciliations they came from."""
+
+    rows: tuple[DiffRow, ...]
+    a: Reconciliation
+    b: Reconciliation
+
+    def records(self) -> list[dict[str, Any]]:
+        return [row.record() for row in self.rows]
+
+    def counts(self) -> dict[Verdict, int]:
+        found = {verdict: 0 for verdict in Verdict}
+        for row in self.rows:
+            found[row.verdict] += 1
+        return found
+
+    def differs(self, *, fail_on_any: bool = False) -> bool:
+        """Whether a script should fail: a conflict or a one-sided row (or any agree)."""
+        failing = {Verdict.CONFLICT, Verdict.ONLY_A, Verdict.ONLY_B}
+        if fail_on_any:
+            failing.add(Verdict.AGREE)
+        return any(row.verdict in failing for row in self.rows)
+
+
+def relative_text(this: str, value: int, other: str, base: int) -> str:
+    """``B is 41% lower than A``: ``value`` against ``base``, as a share of ``base``."""
+    if value == base:
+        return f"{this} equals {other}"
+    if base == 0:
+        return f"{this} is {value:,}, {other} is 0"
+    share = abs(value - base) / base
+    direction = "higher" if value > base else "lower"
+    return f"{this} is {share:.0%} {direction} than {other}"
+
+
+def compare(a: Reconciliation, b: Reconciliation, *, nearest: bool = False) -> Comparison:
+    """The two sides scope by scope (scopes some report names on either side).
+
+    With ``nearest``, a cumulative figure of A that B lacks at that date is compared with B's
+    latest figure at or before it, and the row names both dates.
+    """
+    left = _reported(a)
+    right = _reported(b)
+    rows: list[DiffRow] = []
+    used: set[ScopeKey] = set()
+    for key, estimate in left.items():
+        other = right.get(key)
+        if other is None and nearest:
+            other = _latest_before(key, right, used)
+        if other is not None:
+            used.add(scope_key(other.scope))
+        rows.append(_row(estimate.scope, estimate, other, a.table, b.table))
+    for key, estimate in right.items():
+        if key not in used and key not in left:
+            rows.append(_row(estimate.scope, None, estimate, a.table, b.table))
+    rows.sort(key=lambda row: _order(row.scope))
+    return Comparison(tuple(rows), a, b)
+
+
+def _reported(result: Reconciliation) -> dict[ScopeKey, Estimate]:
+    """The estimates of scopes that some report names directly (not only derived ones)."""
+    return {scope_key(e.scope): e for e in result.estimates if e.evidence}
+
+
+def _latest_before(
+    key: ScopeKey, side: Mapping[ScopeKey, Estimate], used: set[ScopeKey]
+) -> Estimate | None:
+    if not key.cumulative or key.end is None:
+        return None
+    candidates = [
+        (other.end, estimate)
+        for other, estimate in side.items()
+        if other.cumulative
+        and other.end is not None
+        and other.end <= key.end
+        and other[:4] == key[:4]
+        and other not in used
+    ]
+    return max(candidates, key=lambda pair: pair[0])[1] if candidates else None
+
+
+def _row(
+    scope: Scope,
+    a: Estimate | None,
+    b: Estimate | None,
+    a_table: ReportTable,
+    b_table: ReportTable,
+) -> DiffRow:
+    return DiffRow(scope, a, b, _phrases(a, a_table), _phrases(b, b_table), _verdict(a, b))
+
+
+def _verdict(a: Estimate | None, b: Estimate | None) -> Verdict:
+    if b is None:
+        return Verdict.ONLY_A
+    if a is None:
+        return Verdict.ONLY_B
+    figures = ("best", "low", "high", "low95", "high95")
+    if all(getattr(a, name) == getattr(b, name) for name in figures):
+        return Verdict.SAME
+    if a.high < b.low or b.high < a.low:
+        return Verdict.CONFLICT
+    return Verdict.AGREE
+
+
+def _phrases(estimate: Estimate | None, table: ReportTable) -> str:
+    """What the side's reports said, as printed: the reports the estimate used."""
+    if estimate is None:
+        return ""
+    used = [ev for ev in estimate.evidence if ev.status.counts] or list(estimate.evidence)
+    return "; ".join(dict.fromkeys(table.count[ev.row].text for ev in used))
+
+
+def _end(estimate: Estimate | None) -> str | None:
+    if estimate is None or estimate.scope.end is None:
+        return None
+    return estimate.scope.end.isoformat()
+
+
+def _order(scope: Scope) -> tuple[object, ...]:
+    return (
+        str(scope.outcome),
+        scope.category_path,
+        scope.place_path,
+        scope.start.toordinal() if scope.start else 0,
+        scope.end.toordinal() if scope.end else 0,
+        scope.cumulative,
+    )
+
+
+# --- two sides of one file ----------------------------------------------------------------------
+
+
+def split_sources(
+    table: ReportTable, a_sources: Sequence[str], b_sources: Sequence[str]
+) -> tuple[ReportTable, ReportTable]:
+    """The reports of the sources named for each side (``--a``/``--b``), as two tables."""
+    known = {name_key(name): name for name in table.source.levels}
+    sides = []
+    for option, wanted in (("--a", a_sources), ("--b", b_sources)):
+        keys = {name_key(name) for name in wanted}
+        missing = sorted(name for name in wanted if name_key(name) not in known)
+        if missing:
+            listed = ", ".join(sorted(set(table.source.levels))) or "none"
+            raise TallyError(
+                f"{option}: no report from {', '.join(repr(m) for m in missing)}",
+                hint=f"the sources in the input are: {listed}",
+                code="unknown-source",
+            )
+        rows = [row for row in range(len(table)) if name_key(table.source[row]) in keys]
+        sides.append(table.take(rows))
+    return sides[0], sides[1]
+
+
+# --- revisions ----------------------------------------------------------------------------------
+
+REVISION_FIELDS: tuple[str, ...] = (
+    "report",
+    "source",
+    "outcome",
+    "category",
+    "place",
+    "period_start",
+    "period_end",
+    "old_count",
+    "new_count",
+    "difference",
+    "change",
+)
+
+
+class Change(StrEnum):
+    REVISED_DOWN = "revised_down"
+    REVISED_UP = "revised_up"
+    REWORDED = "reworded"
+    REMOVED = "removed"
+    NEW = "new"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One report as two versions of a dataset hold it."""
+
+    report: str
+    source: str
+    scope: Scope
+    old_count: str | None
+    new_count: str | None
+    old_value: int | None
+    new_value: int | None
+    change: Change
+
+    def record(self) -> dict[str, Any]:
+        scope = self.scope
+        difference = None
+        if self.old_value is not None and self.new_value is not None:
+            difference = self.new_value - self.old_value
+        return {
+            "report": self.report,
+            "source": self.source,
+            "outcome": str(scope.outcome),
+            "category": scope.category_path,
+            "place": scope.place_path,
+            "period_start": scope.start.isoformat() if scope.start else None,
+            "period_end": scope.end.isoformat() if scope.end else None,
+            "old_count": self.old_count,
+            "new_count": self.new_count,
+            "difference": difference,
+            "change": str(self.change),
+        }
+
+
+def revisions(old: ReportTable, new: ReportTable) -> list[Revision]:
+    """What changed between two versions, report by report: new, removed, revised, reworded.
+
+    Reports are matched by ``id`` when both versions give every report one, else by source and
+    scope (the latest publication of each).  Unchanged reports are not listed.
+    """
+    by_id = _all_have_ids(old) and _all_have_ids(new)
+    before, after = _keyed(old, by_id=by_id), _keyed(new, by_id=by_id)
+    found: list[Revision] = []
+    for key in sorted(before.keys() | after.keys(), key=str):
+        was, now = before.get(key), after.get(key)
+        if was is not None and now is not None and was.text == now.text:
+            continue
+        found.append(_revision(key, was, now))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Version:
+    text: str
+    value: int
+    source: str
+    scope: Scope
+
+
+def _all_have_ids(table: ReportTable) -> bool:
+    return len(table) > 0 and all(table.ids.levels[code] for code in set(table.ids.codes))
+
+
+def _keyed(table: ReportTable, *, by_id: bool) -> dict[object, _Version]:
+    latest: dict[object, tuple[tuple[object, ...], _Version]] = {}
+    for report in table:
+        scope = Scope(
+            report.outcome,
+            report.category,
+            report.place,
+            report.window.start,
+            report.window.end,
+            report.window.cumulative,
+        )
+        key: object = report.id if by_id else (name_key(report.source), scope_key(scope))
+        quantity = report.count
+        value = quantity.value if quantity.value is not None else quantity.low
+        if quantity.kind is QuantityKind.RANGE and quantity.high is not None:
+            value = (quantity.low + quantity.high) // 2
+        when = (report.published.end.toordinal() if report.published else 0, report.location.line)
+        version = _Version(quantity.text, value, report.source, scope)
+        if key not in latest or when >= latest[key][0]:
+            latest[key] = (when, version)
+    return {key: version for key, (_, version) in latest.items()}
+
+
+def _revision(key: object, was: _Version | None, now: _Version | None) -> Revision:
+    shown = now or was
+    assert shown is not None  # noqa: S101  (a key comes from one side at least)
+    label = key if isinstance(key, str) else f"{shown.source}: {shown.scope.describe()}"
+    if was is None:
+        change = Change.NEW
+    elif now is None:
+        change = Change.REMOVED
+    elif now.value > was.value:
+        change = Change.REVISED_UP
+    elif now.value < was.value:
+        change = Change.REVISED_DOWN
+    else:
+        change = Change.REWORDED
+    return Revision(
+        report=label,
+        source=shown.source,
+        scope=shown.scope,
+        old_count=was.text if was else None,
+        new_count=now.text if now else None,
+        old_value=was.value if was else None,
+        new_value=now.value if now else None,
+        change=change,
+    )
+
+
+def revision_counts(found: Iterable[Revision]) -> dict[Change, int]:
+    counts: dict[Change, int] = defaultdict(int)
+    for revision in found:
+        counts[revision.change] += 1
+    return {change: counts[change] for change in Change}
