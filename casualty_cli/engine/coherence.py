@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -83,16 +83,24 @@ def time_chains(families: Families) -> list[list[int]]:
     return chains
 
 
-def cohere(fusion: Fusion, families: Families) -> tuple[Fusion, dict[int, set[str]]]:
-    """Best estimates made coherent across every family and chain; the flags that says so."""
+def cohere(
+    fusion: Fusion, families: Families, rank: Callable[[int], tuple[object, ...]]
+) -> tuple[Fusion, dict[int, set[str]]]:
+    """Best estimates made coherent across every family and chain; the flags that say so.
+
+    ``rank`` orders scopes by what they are, not by their ids, so that the constraints are met
+    in the same order (and rounded the same way) whatever the order of the input.
+    """
     sums: list[Family] = []
     for family in families.families:
+        children = tuple(sorted(family.children, key=rank))
         if family.union:
             # Overlapping windows are never added: each alone is a lower bound of their union.
-            sums += [Family(family.parent, (child,), "time", False) for child in family.children]
+            sums += [Family(family.parent, (child,), "time", False) for child in children]
         elif not family.chain:
-            sums.append(family)
-    chains = time_chains(families)
+            sums.append(Family(family.parent, children, family.dimension, family.exhaustive))
+    sums.sort(key=lambda f: (f.dimension, rank(f.parent), [rank(c) for c in f.children]))
+    chains = sorted(time_chains(families), key=lambda chain: rank(chain[0]))
     involved = sorted(
         {s for f in sums for s in (f.parent, *f.children)} | {s for c in chains for s in c}
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -95,13 +95,17 @@ def find_families(
     categories: Mapping[str, CategoryNode],
     targets: Sequence[tuple[date, date]] = (),
     places: Mapping[str, CategoryNode] | None = None,
+    candidates: Sequence[int] | None = None,
 ) -> Families:
     """The families among ``scopes`` (statistics.md 5.1), adding the scopes they need.
 
     ``targets`` are windows asked for (``--period``): each becomes a scope for every outcome,
-    category and place with a window inside it, built from those windows.
+    category and place with a window inside it, built from those windows.  ``candidates``, when
+    given, are the only scopes that can belong to a family (the caller's superset): the others
+    are not looked at, which is what keeps a million scopes fast.
     """
-    return _Finder(scopes, has_claims, categories, places or {}).run(targets)
+    members = range(len(scopes)) if candidates is None else candidates
+    return _Finder(scopes, has_claims, categories, places or {}, members).run(targets)
 
 
 class _Finder:
@@ -111,14 +115,16 @@ class _Finder:
         has_claims: Sequence[bool],
         categories: Mapping[str, CategoryNode],
         places: Mapping[str, CategoryNode],
+        members: Iterable[int],
     ) -> None:
-        self.scopes = list(scopes)
-        self.n_given = len(self.scopes)
-        self.keys = [scope_key(scope) for scope in self.scopes]
-        self.index = {key: i for i, key in enumerate(self.keys)}
+        self.scopes: dict[int, Scope] = {i: scopes[i] for i in members}
+        self.n_given = len(scopes)
+        self.added: list[Scope] = []
+        self.keys = {i: scope_key(scope) for i, scope in self.scopes.items()}
+        self.index = {key: i for i, key in self.keys.items()}
         # Takes part: has claims, or was added to receive a sum.
-        self.active = [bool(flag) for flag in has_claims]
-        self.has_claims = list(self.active)
+        self.active = {i: bool(has_claims[i]) for i in self.scopes}
+        self.has_claims = dict(self.active)
         self.residual: dict[int, int] = {}
         self.requested: set[int] = set()
         self.places = {
@@ -141,7 +147,7 @@ class _Finder:
         families += self._time_families()
         return Families(
             tuple(families),
-            tuple(self.scopes[self.n_given :]),
+            tuple(self.added),
             dict(self.residual),
             frozenset(self.requested),
         )
@@ -152,19 +158,21 @@ class _Finder:
         if found is not None:
             self.active[found] = self.active[found] or active
             return found
-        self.index[key] = len(self.keys)
-        self.keys.append(key)
-        self.scopes.append(scope)
-        self.active.append(active)
-        self.has_claims.append(False)
-        return len(self.keys) - 1
+        new = self.n_given + len(self.added)
+        self.added.append(scope)
+        self.index[key] = new
+        self.keys[new] = key
+        self.scopes[new] = scope
+        self.active[new] = active
+        self.has_claims[new] = False
+        return new
 
     # --- categories ---------------------------------------------------------------------------
 
     def _groups(self, *, by: str) -> dict[tuple[object, ...], dict[tuple[str, ...], int]]:
         """Active scopes grouped by every coordinate but ``by``, then keyed by that one."""
         groups: dict[tuple[object, ...], dict[tuple[str, ...], int]] = defaultdict(dict)
-        for i, key in enumerate(self.keys):
+        for i, key in self.keys.items():
             if not self.active[i]:
                 continue
             window = (key.start, key.end, key.cumulative)
@@ -265,7 +273,7 @@ class _Finder:
         otherwise the disjoint ones inside give a floor.
         """
         windows: dict[tuple[object, ...], dict[int, Span]] = defaultdict(dict)
-        for i, key in enumerate(self.keys):
+        for i, key in self.keys.items():
             start, end = key.start, key.end
             if self.active[i] and not key.cumulative and start is not None and end is not None:
                 windows[(key.outcome, key.category, key.place)][i] = (start, end)
@@ -290,7 +298,7 @@ class _Finder:
 
     def _time_families(self) -> list[Family]:
         chains: dict[tuple[object, ...], list[int]] = defaultdict(list)
-        for i, key in enumerate(self.keys):
+        for i, key in self.keys.items():
             if self.active[i] and key.cumulative and key.end is not None:
                 chains[(key.outcome, key.category, key.place, key.start)].append(i)
         families: list[Family] = []

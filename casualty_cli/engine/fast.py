@@ -145,7 +145,13 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     origin_id = np.concatenate(
         [fast.origin, np.array([slow.origin_id[c.origin] for c in slow.claims], np.int64)]
     )
-    nested = nest_scopes(scopes.all(), arrays, origin_id[order], fusion, table.categories, targets)
+    candidates = _family_candidates(table, ids, scopes, bool(targets))
+    nested = None
+    if candidates.size:
+        nested = nest_scopes(
+            scopes.all(), arrays, origin_id[order], fusion, table.categories, targets,
+            table.places, candidates.tolist(),
+        )  # fmt: skip
     if nested is not None:
         fusion = nested.fusion
         support[order] = nested.support
@@ -593,6 +599,117 @@ def _route_series(
         return
     slow[scope[member]] = True
     slow[daily & np.isin(target_key, span[lands])] = True
+
+
+# --- families ---------------------------------------------------------------------------------
+
+_DAY_STEP = 1 << 22  # above every date ordinal: keeps a running maximum inside its group
+
+
+def _family_candidates(
+    table: ReportTable, ids: _ScopeIds, scopes: _ScopeList, any_window: bool
+) -> IntArray:
+    """Scopes that may belong to a family (a superset; engine/families.py decides).
+
+    A family's members share every coordinate but one with another scope: the same outcome,
+    place and window (categories), outcome, category and window (places), or outcome, category
+    and place (time: a cumulative series, windows that overlap, the days between two bulletins).
+    When a complete category may add a sum or a residual, every scope that shares its outcome
+    and its window or its place with another is a candidate too.
+    """
+    levels = ids.levels
+    extra = scopes.extra
+    outcome = _ids_with_extra(
+        [str(o) for o in table.outcome.levels], levels.outcome, [str(x.outcome) for x in extra]
+    )
+    category = _ids_with_extra(
+        [tuple(map(name_key, c)) for c in table.category.levels],
+        levels.category,
+        [tuple(map(name_key, x.category)) for x in extra],
+    )
+    place = _ids_with_extra(
+        [tuple(map(name_key, c)) for c in table.place.levels],
+        levels.place,
+        [tuple(map(name_key, x.place)) for x in extra],
+    )
+    windows = table.window.levels
+    window = _ids_with_extra(
+        [(w.start, w.end, w.cumulative) for w in windows],
+        levels.window,
+        [(x.start, x.end, x.cumulative) for x in extra],
+    )
+    s_start = np.concatenate(
+        [
+            np.array([w.start.toordinal() if w.start else 0 for w in windows], np.int64)[
+                levels.window
+            ],
+            np.array([x.start.toordinal() if x.start else 0 for x in extra], np.int64),
+        ]
+    )
+    s_end = np.concatenate(
+        [
+            np.array([w.end.toordinal() if w.end else 0 for w in windows], np.int64)[levels.window],
+            np.array([x.end.toordinal() if x.end else 0 for x in extra], np.int64),
+        ]
+    )
+    cumulative = np.concatenate(
+        [
+            np.array([w.cumulative for w in windows], np.bool_)[levels.window],
+            np.array([x.cumulative for x in extra], np.bool_),
+        ]
+    )
+    n = cumulative.size
+    wanted = _shared(_combine(outcome, place, window))
+    wanted |= _shared(_combine(outcome, category, window))
+    if any(node.complete and node.parts for node in table.categories.values()):
+        # A sum or a residual added for a complete category may join any place of its window,
+        # and any window of its place (a series).
+        wanted |= _shared(_combine(outcome, window)) | _shared(_combine(outcome, place))
+    series = _combine(outcome, category, place)
+    chain = _combine((series, int(series.max(initial=0)) + 1), (s_start, _DAY_STEP))
+    in_series = cumulative & _shared(np.where(cumulative, chain, -1 - np.arange(n)))
+    wanted |= in_series
+    daily = ~cumulative
+    if any_window:
+        wanted |= daily  # a --period may gather any window
+    else:
+        wanted |= daily & np.isin(series, series[in_series])
+        wanted |= daily & _overlapping(series, s_start, s_end, daily)
+    return np.flatnonzero(wanted)
+
+
+def _ids_with_extra(
+    per_level: Sequence[Hashable], codes: IntArray, per_extra: Sequence[Hashable]
+) -> tuple[IntArray, int]:
+    """One id per distinct value, for the reported scopes (by level code) and then the extra."""
+    seen: dict[Hashable, int] = {}
+    of_level = np.array([seen.setdefault(v, len(seen)) for v in per_level], np.int64)
+    more = np.array([seen.setdefault(v, len(seen)) for v in per_extra], np.int64)
+    return np.concatenate([of_level[codes], more]), max(len(seen), 1)
+
+
+def _shared(key: IntArray) -> BoolArray:
+    """Whether each key occurs more than once."""
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    shared: BoolArray = counts[inverse.reshape(-1)] > 1
+    return shared
+
+
+def _overlapping(series: IntArray, start: IntArray, end: IntArray, daily: BoolArray) -> BoolArray:
+    """Windows of a series in which two non-cumulative windows overlap (all its windows)."""
+    rows = np.flatnonzero(daily)
+    found = np.zeros(series.size, np.bool_)
+    if rows.size < 2:
+        return found
+    order = rows[np.lexsort((end[rows], start[rows], series[rows]))]
+    s, a, b = series[order], start[order], end[order]
+    group = np.cumsum(np.r_[True, s[1:] != s[:-1]])
+    # The latest end of the earlier windows of the same series (offset per group, so that one
+    # running maximum serves them all; a group's first window sees a negative reach).
+    reach = np.r_[0, np.maximum.accumulate(b + group * _DAY_STEP)[:-1]] - group * _DAY_STEP
+    overlaps = a <= reach
+    found[rows] = np.isin(series[rows], s[overlaps])
+    return found
 
 
 # --- the Python path ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from casualty_cli.engine.coherence import cohere
-from casualty_cli.engine.families import Families, Family, find_families
+from casualty_cli.engine.families import Families, Family, ScopeKey, find_families, scope_key
 from casualty_cli.engine.fuse import BoundArrays, ClaimArrays, Fusion, fuse
 from casualty_cli.estimates import Scope
 from casualty_cli.model import CategoryNode
@@ -437,10 +437,15 @@ def _upward(
     for parent, messages in offers.items():
         sums = [m for m in messages if m.kind in ("sum", "union")]
         if sums:
-            up[parent] = min(sums, key=lambda m: (m.width, _DIMENSION_ORDER[m.family.dimension]))
+            # Ties broken by content, never by the order scopes were met in.
+            up[parent] = min(
+                sums,
+                key=lambda m: (m.width, _DIMENSION_ORDER[m.family.dimension], -m.q, m.arithmetic),
+            )
         else:
-            up[parent] = max(
-                messages, key=lambda m: (m.value, -_DIMENSION_ORDER[m.family.dimension])
+            up[parent] = min(
+                messages,
+                key=lambda m: (-m.value, _DIMENSION_ORDER[m.family.dimension], -m.q, m.arithmetic),
             )
 
 
@@ -547,7 +552,7 @@ def _downward(
             message = Message(
                 "cap", child, family, max(cap, 0), 0, max(cap, 0), out.q, origins, arithmetic
             )
-            if child not in caps or message.value < caps[child].value:
+            if child not in caps or _tighter(message, caps[child], lower=True):
                 caps[child] = message
         if family.exhaustive and len(known) == len(siblings):
             others = sum(s.high95 for s in known)
@@ -557,8 +562,15 @@ def _downward(
                     "floor", child, family, floor, floor, floor, out.q, origins,
                     f"{out.low95:,} − {others:,} = {floor:,}",
                 )  # fmt: skip
-                if child not in floors or message.value > floors[child].value:
+                if child not in floors or _tighter(message, floors[child], lower=False):
                     floors[child] = message
+
+
+def _tighter(new: Message, old: Message, *, lower: bool) -> bool:
+    """Whether ``new`` is the tighter bound; ties go to the surer, then by the arithmetic."""
+    value = new.value if lower else -new.value
+    kept = old.value if lower else -old.value
+    return (value, -new.q, new.arithmetic) < (kept, -old.q, old.arithmetic)
 
 
 def _residual(child: int, family: Family, whole: Summary, others: Sequence[Summary]) -> Message:
@@ -610,10 +622,14 @@ def nest_scopes(
     categories: Mapping[str, CategoryNode],
     targets: Sequence[tuple[date, date]] = (),
     places: Mapping[str, CategoryNode] | None = None,
+    candidates: Sequence[int] | None = None,
 ) -> Nested | None:
-    """Families, messages and the final fusion; None when no scope has a family."""
+    """Families, messages and the final fusion; None when no scope has a family.
+
+    ``candidates`` (all scopes if None) are the scopes that may belong to a family.
+    """
     has_claims = np.bincount(claims.scope, minlength=len(scopes)) > 0
-    families = find_families(scopes, has_claims.tolist(), categories, targets, places)
+    families = find_families(scopes, has_claims.tolist(), categories, targets, places, candidates)
     if not families.families:
         return None
     all_scopes = [*scopes, *families.added]
@@ -621,7 +637,8 @@ def nest_scopes(
     base = ScopeClaims(claims, claim_origin, n_scopes)
     widened = _widen(direct, n_scopes)
     nesting = nest(base, widened, families)
-    final, coherence_flags = cohere(nesting.final, families)
+    ranks = {s: _sortable(scope_key(all_scopes[s])) for s in _members(families)}
+    final, coherence_flags = cohere(nesting.final, families, ranks.__getitem__)
     flags = _family_flags(families, widened)
     for scope, names in coherence_flags.items():
         flags.setdefault(scope, set()).update(names)
@@ -636,6 +653,22 @@ def nest_scopes(
         nesting.message_support,
         families,
         flags,
+    )
+
+
+def _members(families: Families) -> set[int]:
+    return {s for f in families.families for s in (f.parent, *f.children)}
+
+
+def _sortable(key: ScopeKey) -> tuple[object, ...]:
+    """A scope key that sorts (dates as ordinals, a missing one first)."""
+    return (
+        key.outcome,
+        key.category,
+        key.place,
+        key.start.toordinal() if key.start else -1,
+        key.end.toordinal() if key.end else -1,
+        key.cumulative,
     )
 
 
