@@ -176,10 +176,12 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     ranked = _rank(table, ids, scopes, np.flatnonzero(shown), fusion)
     rank_of = np.zeros(len(scopes), np.int64)
     rank_of[ranked] = np.arange(1, ranked.size + 1)
+    # Scope objects made once for every family member's name, not one by one.
+    named: Sequence[Scope] = nested.scopes if nested is not None else scopes
     slow_estimates = {
         scope_id: _estimate(
             table, slow_set, scope_id, records, fusion, slow_support, int(rank_of[scope_id]),
-            nesting_of(nested, scope_id, scopes, origin_names),
+            nesting_of(nested, scope_id, named, origin_names),
         )
         for scope_id, records in by_scope.items()
     }  # fmt: skip
@@ -622,16 +624,11 @@ def _family_candidates(
     outcome = _ids_with_extra(
         [str(o) for o in table.outcome.levels], levels.outcome, [str(x.outcome) for x in extra]
     )
-    category = _ids_with_extra(
-        [tuple(map(name_key, c)) for c in table.category.levels],
-        levels.category,
-        [tuple(map(name_key, x.category)) for x in extra],
+    category_paths = _paths_with_extra(
+        table.category.levels, levels.category, [x.category for x in extra]
     )
-    place = _ids_with_extra(
-        [tuple(map(name_key, c)) for c in table.place.levels],
-        levels.place,
-        [tuple(map(name_key, x.place)) for x in extra],
-    )
+    place_paths = _paths_with_extra(table.place.levels, levels.place, [x.place for x in extra])
+    category, place = category_paths.own, place_paths.own
     windows = table.window.levels
     window = _ids_with_extra(
         [(w.start, w.end, w.cumulative) for w in windows],
@@ -659,8 +656,10 @@ def _family_candidates(
         ]
     )
     n = cumulative.size
-    wanted = _shared(_combine(outcome, place, window))
-    wanted |= _shared(_combine(outcome, category, window))
+    # A category (or place) with an ancestor among the scopes of its outcome, place (or
+    # category) and window, or the ancestor of one.
+    wanted = _nested_in_group(_group_ids(_combine(outcome, place, window)), category_paths)
+    wanted |= _nested_in_group(_group_ids(_combine(outcome, category, window)), place_paths)
     if any(node.complete and node.parts for node in table.categories.values()):
         # A sum or a residual added for a complete category may join any place of its window,
         # and any window of its place (a series).
@@ -673,9 +672,66 @@ def _family_candidates(
     if any_window:
         wanted |= daily  # a --period may gather any window
     else:
-        wanted |= daily & np.isin(series, series[in_series])
+        # The days between two bulletins of a series: a window from the day after one
+        # bulletin to the day of another.
+        bulletin = (series * _DAY_STEP + s_end)[in_series]
+        after_one = np.isin(series * _DAY_STEP + s_start - 1, bulletin)
+        up_to_one = np.isin(series * _DAY_STEP + s_end, bulletin)
+        wanted |= daily & after_one & up_to_one
         wanted |= daily & _overlapping(series, s_start, s_end, daily)
     return np.flatnonzero(wanted)
+
+
+class _Paths(NamedTuple):
+    """Per scope, the id of its path, and of each of its proper prefixes (−1 beyond its depth)."""
+
+    own: tuple[IntArray, int]
+    prefixes: list[IntArray]
+
+
+def _paths_with_extra(
+    per_level: Sequence[tuple[str, ...]], codes: IntArray, per_extra: Sequence[tuple[str, ...]]
+) -> _Paths:
+    seen: dict[tuple[str, ...], int] = {}
+    keyed = [tuple(map(name_key, path)) for path in per_level]
+    keyed_extra = [tuple(map(name_key, path)) for path in per_extra]
+    depth = max((len(path) for path in [*keyed, *keyed_extra]), default=0)
+
+    def ids(paths: Sequence[tuple[str, ...]], cut: int | None) -> IntArray:
+        return np.array(
+            [
+                seen.setdefault(path if cut is None else path[:cut], len(seen))
+                if cut is None or len(path) > cut
+                else -1
+                for path in paths
+            ],
+            np.int64,
+        )
+
+    own = np.concatenate([ids(keyed, None)[codes], ids(keyed_extra, None)])
+    prefixes = [
+        np.concatenate([ids(keyed, cut)[codes], ids(keyed_extra, cut)]) for cut in range(depth)
+    ]
+    return _Paths((own, max(len(seen), 1)), prefixes)
+
+
+def _group_ids(key: IntArray) -> IntArray:
+    _, inverse = np.unique(key, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64)
+
+
+def _nested_in_group(group: IntArray, paths: _Paths) -> BoolArray:
+    """Scopes whose path has an ancestor in their group, and those ancestors."""
+    node, n_nodes = paths.own
+    own = group * n_nodes + node
+    found = np.zeros(group.size, np.bool_)
+    for cut in paths.prefixes:
+        longer = np.flatnonzero(cut >= 0)
+        ancestor = group[longer] * n_nodes + cut[longer]
+        hit = np.isin(ancestor, own)
+        found[longer[hit]] = True
+        found |= np.isin(own, ancestor[hit])
+    return found
 
 
 def _ids_with_extra(
@@ -1108,7 +1164,7 @@ def _patches(
             continue  # a scope of the Python path: its Estimate has it already
         start, n = int(figures.claim_start[at]), int(figures.origins[at])
         claims = figures.claims_by_scope[start : start + n]
-        nesting = nesting_of(nested, scope_id, scopes, origin_names)
+        nesting = nesting_of(nested, scope_id, nested.scopes, origin_names)
         informed = {origin_names[o] for o in fast.origin[claims].tolist()} | nesting.origins
         flags = set(flag_sets[int(figures.flag_bits[at])]) - {"single_source"}
         flags |= nesting.flags
