@@ -344,14 +344,15 @@ def reconcile_command(
     paths = _input_paths(files)
     result = reconcile_files(paths, options=_load_options(**input_settings), targets=targets)
     report_warnings(result.findings, quiet=quiet)
-    chosen = _resolve_format(output_format, output)
-    if chosen == "table":
-        text = _table_text(lambda console: estimates_table(result, console), output)
-    else:
-        buffer = io.StringIO()
-        write_estimates(result, chosen, buffer, excel_safe=excel_safe, version=__version__)
-        text = buffer.getvalue()
-    _emit(text, output, paths)
+    _render(
+        _resolve_format(output_format, output),
+        lambda console: estimates_table(result, console),
+        lambda fmt, stream: write_estimates(
+            result, fmt, stream, excel_safe=excel_safe, version=__version__
+        ),
+        output,
+        paths,
+    )
 
 
 # --- tally explain --------------------------------------------------------------------------
@@ -536,24 +537,46 @@ def _run_diff(
         b_table = load_reports([paths[1]], options=options)
         report_warnings([*a_table.findings, *b_table.findings], quiet=quiet)
     chosen = _resolve_format(output_format, output)
-    buffer = io.StringIO()
     if revisions:
         found = find_revisions(a_table, b_table)
-        if chosen == "table":
-            text = _table_text(lambda console: revisions_table(found, console), output)
-        else:
-            write_revisions(found, chosen, buffer, excel_safe=excel_safe, version=__version__)
-            text = buffer.getvalue()
-        _emit(text, output, paths)
+        _render(
+            chosen,
+            lambda console: revisions_table(found, console),
+            lambda fmt, stream: write_revisions(
+                found, fmt, stream, excel_safe=excel_safe, version=__version__
+            ),
+            output,
+            paths,
+        )
         return bool(found)
     comparison = compare(reconcile(a_table), reconcile(b_table), nearest=nearest)
-    if chosen == "table":
-        text = _table_text(lambda console: diff_table(comparison, console), output)
-    else:
-        write_comparison(comparison, chosen, buffer, excel_safe=excel_safe, version=__version__)
-        text = buffer.getvalue()
-    _emit(text, output, paths)
+    _render(
+        chosen,
+        lambda console: diff_table(comparison, console),
+        lambda fmt, stream: write_comparison(
+            comparison, fmt, stream, excel_safe=excel_safe, version=__version__
+        ),
+        output,
+        paths,
+    )
     return comparison.differs(fail_on_any=fail_on_any)
+
+
+def _render(
+    chosen: str,
+    table: Callable[[Any], None],
+    write: Callable[[str, io.StringIO], None],
+    output: str | None,
+    inputs: Sequence[str],
+) -> None:
+    """A rich table for people, or ``write`` in a data format; then out, atomically."""
+    if chosen == "table":
+        text = _table_text(table, output)
+    else:
+        buffer = io.StringIO()
+        write(chosen, buffer)
+        text = buffer.getvalue()
+    _emit(text, output, inputs)
 
 
 # --- tally validate -------------------------------------------------------------------------

@@ -210,24 +210,10 @@ class _Finder:
         families: list[Family] = []
         for group in self._groups(by="category").values():
             self._add_residuals(group)
-            children_of = _nearest_parents(group)
-            for parent_path, children in children_of.items():
+            for parent_path, children in _nearest_parents(group).items():
                 node = self.nodes.get(_node_name(parent_path))
-                direct = {path[-1] for path in children if path[:-1] == parent_path}
-                exhaustive = (
-                    node is not None
-                    and node.complete
-                    and len(direct) == len(children)
-                    and direct == set(node.parts)
-                )
-                families.append(
-                    Family(
-                        group[parent_path],
-                        tuple(sorted(group[path] for path in children)),
-                        "category",
-                        exhaustive,
-                    )
-                )
+                parts = frozenset(node.parts) if node is not None and node.complete else None
+                families.append(_tree_family(group, parent_path, children, "category", parts))
         return families
 
     def _add_residuals(self, group: dict[tuple[str, ...], int]) -> None:
@@ -252,16 +238,7 @@ class _Finder:
         for group in self._groups(by="place").values():
             for parent_path, children in _nearest_parents(group).items():
                 parts = self.places.get(parent_path)
-                direct = {path[-1] for path in children if path[:-1] == parent_path}
-                exhaustive = parts is not None and len(direct) == len(children) and direct == parts
-                families.append(
-                    Family(
-                        group[parent_path],
-                        tuple(sorted(group[path] for path in children)),
-                        "place",
-                        exhaustive,
-                    )
-                )
+                families.append(_tree_family(group, parent_path, children, "place", parts))
         return families
 
     # --- time ---------------------------------------------------------------------------------
@@ -316,6 +293,23 @@ class _Finder:
                         # An asked-for window between two cumulative counts: their difference.
                         self.residual.setdefault(day, after)
         return families
+
+
+def _tree_family(
+    group: Mapping[tuple[str, ...], int],
+    parent_path: tuple[str, ...],
+    children: Sequence[tuple[str, ...]],
+    dimension: str,
+    complete_parts: frozenset[str] | None,
+) -> Family:
+    """A parent and its nearest descendants in one tree; exhaustive when they are exactly
+    the parent's declared complete parts (no level skipped, none missing)."""
+    direct = {path[-1] for path in children if path[:-1] == parent_path}
+    exhaustive = (
+        complete_parts is not None and len(direct) == len(children) and direct == complete_parts
+    )
+    members = tuple(sorted(group[path] for path in children))
+    return Family(group[parent_path], members, dimension, exhaustive)
 
 
 def _node_name(path: tuple[str, ...]) -> str:

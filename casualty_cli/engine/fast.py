@@ -115,7 +115,7 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     scopes = _ScopeList(table, ids)
     slow = _slow_claims(table, ids, np.flatnonzero(slow_row), scopes, origin_names)
 
-    fast = _FastClaims.build(table, codes, ids, origin_names, origin_of_row, group, ~slow_row)
+    fast = _FastClaims(table, codes, ids, origin_names, origin_of_row, group, ~slow_row)
 
     # Claims in build_claims order: by scope id, then by origin name.
     n_levels = len(table.count.levels)
@@ -887,19 +887,6 @@ class _FastClaims:
             table, codes, origin_names, self.origin, self.report_rows, self.report_claim
         )
         self.reports = np.bincount(self.report_claim, minlength=n_claims)
-
-    @classmethod
-    def build(
-        cls,
-        table: ReportTable,
-        codes: _Codes,
-        ids: _ScopeIds,
-        origin_names: Sequence[str],
-        origin_of_row: IntArray,
-        group_of_row: IntArray,
-        wanted: BoolArray,
-    ) -> _FastClaims:
-        return cls(table, codes, ids, origin_names, origin_of_row, group_of_row, wanted)
 
 
 def _published_ranks(table: ReportTable) -> IntArray:
