@@ -67,17 +67,7 @@ def build_category_tree(
     for file, entry in raw:
         parent = display_name(entry.parent)
         location = Location(file, entry.line, "categories")
-        complete = name_key(entry.complete)
-        if complete not in _TRUE | _FALSE:
-            findings.append(
-                Finding(
-                    "category-complete-invalid",
-                    f"'complete' of {parent!r} must be true or false, not {entry.complete!r}",
-                    location,
-                    entry.complete,
-                    "write complete: true when the parts add up to the whole",
-                )
-            )
+        complete = _complete(entry, parent, "category", location, findings)
         parts = tuple(display_name(p) for p in entry.parts)
         names.setdefault(name_key(parent), parent)
         for part in parts:
@@ -93,7 +83,7 @@ def build_category_tree(
                         "each category may have one parent: parts must be disjoint",
                     )
                 )
-        nodes[parent] = CategoryNode(parent, parts, complete in _TRUE, location)
+        nodes[parent] = CategoryNode(parent, parts, complete, location)
     _report_cycles(parent_of, findings)
     return CategoryTree(nodes, parent_of, names)
 
@@ -134,18 +124,26 @@ def build_place_tree(
         except GrammarError as error:
             findings.append(Finding(error.code, error.message, location, entry.parent, error.hint))
             continue
-        complete = name_key(entry.complete)
-        if complete not in _TRUE | _FALSE:
-            findings.append(
-                Finding(
-                    "place-complete-invalid",
-                    f"'complete' of {entry.parent!r} must be true or false, not {entry.complete!r}",
-                    location,
-                    entry.complete,
-                    "write complete: true when the parts add up to the whole",
-                )
-            )
+        complete = _complete(entry, entry.parent, "place", location, findings)
         name = "/".join(path)
         parts = tuple(display_name(part) for part in entry.parts)
-        nodes[name] = CategoryNode(name, parts, complete in _TRUE, location)
+        nodes[name] = CategoryNode(name, parts, complete, location)
     return nodes
+
+
+def _complete(
+    entry: RawCategory, parent: str, what: str, location: Location, findings: list[Finding]
+) -> bool:
+    """An entry's ``complete``: true or false, else a finding (and false)."""
+    complete = name_key(entry.complete)
+    if complete not in _TRUE | _FALSE:
+        findings.append(
+            Finding(
+                f"{what}-complete-invalid",
+                f"'complete' of {parent!r} must be true or false, not {entry.complete!r}",
+                location,
+                entry.complete,
+                "write complete: true when the parts add up to the whole",
+            )
+        )
+    return complete in _TRUE
