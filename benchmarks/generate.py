@@ -7,7 +7,9 @@ monitoring dataset: about N/4 scopes, each an incident's (outcome, category, pla
 by 2 to 6 sources, some of them relayed by news outlets.  Most reports name the incident's day (or
 a window of two or three days) as their period and are published up to three days later; some
 scopes are counted cumulatively instead ("as of" the bulletin's date, no period), and a few
-origins publish a later, revised cumulative figure, which tally turns into a time series.  Counts
+origins publish a later, revised cumulative figure, which tally turns into a time series.  The
+data are coherent as real tallies are: the windows of one place, category and outcome never
+overlap, and each cumulative series is kept by the same few origins.  Counts
 are mostly plain integers, with hedged phrases ("at least X", "more than X", "about X"), ranges
 ("A-B") and "dozens" mixed in; Admiralty grades A to F.  Places and sources are fictional.
 
@@ -173,13 +175,27 @@ def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
     sources = make_sources(rng, max(6, min(1000, n // 100)))
     series = CumulativeSeries(rng)
     seen: set[tuple[str, str, str, int, int, bool]] = set()
+    # Days already counted by a window of a place, category and outcome: a new incident there
+    # must not overlap them, or its window would contain another's without counting it (real
+    # tallies nest; independent incidents drawn at random would not).
+    busy: dict[tuple[str, str, str], set[int]] = {}
+    # Each cumulative series is kept by a few origins of its own, bulletin after bulletin.
+    keepers: dict[tuple[str, str, str], list[str]] = {}
     written = 0
     while written < n:
         scope = make_scope(rng, regions, towns)
         if scope_key(scope) in seen:
             continue
+        days = set(range(scope.day, scope.day + scope.days))
+        taken = busy.setdefault(scope_key(scope)[:3], set())
+        if not scope.cumulative and days & taken:
+            continue
+        if not scope.cumulative:
+            taken |= days
         seen.add(scope_key(scope))
         pool = sources[scope.place.partition("/")[0]]
+        if scope.cumulative:
+            pool = keepers.setdefault(scope_key(scope)[:3], rng.sample(pool, 6))
         origins = rng.sample(pool, rng.choices((2, 3, 4, 5, 6), weights=(3, 3, 2, 1, 1))[0])
         for origin in origins:
             # Most origins are read directly; some reach us through one or two outlets that

@@ -221,4 +221,4 @@ def test_generated_20000_reports(generated: ReportTable) -> None:
 def test_generated_reports_take_both_paths(generated: ReportTable) -> None:
     """Equality above is no tautology: most scopes go column-wise, some through claims.py."""
     routed = fast.routed_scopes(generated)
-    assert 0 < int(routed.sum()) < routed.size // 10
+    assert 0 < int(routed.sum()) < routed.size // 4

@@ -145,27 +145,88 @@ def _dykstra(
 ) -> dict[int, float]:
     """The projection, one connected group of constraints at a time.
 
-    A group of one family or one chain is projected exactly in one step; only groups where
-    constraints share scopes need Dykstra's sweeps, and they converge on their own.
+    A group of one family or one chain is projected exactly in one step (the closed form, or
+    PAVA).  Groups where constraints share scopes take Dykstra's sweeps, all such groups at once
+    with numpy (``_dykstra_together``), a chain there standing as one constraint per link.
     """
     x = dict(start)
+    tangled: list[list[Family | Sequence[int]]] = []
     for group in _connected([*chains, *sums]):
+        if _worst(x, group) <= 0:
+            continue  # already coherent: every projection would leave it as it is
         if len(group) == 1:
             only = group[0]
             x.update(_project(only, {s: x[s] for s in _members(only)}, v))
-            continue
-        increments: list[dict[int, float]] = [defaultdict(float) for _ in group]
-        for _ in range(MAX_SWEEPS):
-            for index, constraint in enumerate(group):
-                y = increments[index]
-                z = {s: x[s] + y[s] for s in _members(constraint)}
-                projected = _project(constraint, z, v)
-                for s in z:
-                    y[s] = z[s] - projected[s]
-                    x[s] = projected[s]
-            if _worst(x, group) < TOLERANCE:
-                break
+        else:
+            tangled.append(group)
+    if tangled:
+        _dykstra_together(x, v, tangled)
     return x
+
+
+def _dykstra_together(
+    x: dict[int, float], v: dict[int, float], groups: Sequence[Sequence[Family | Sequence[int]]]
+) -> None:
+    """Dykstra's cyclic projection of every group at once, in place on ``x``.
+
+    Each constraint reads "parent ≥ sum of children"; a chain's links are such constraints with
+    one child.  The k-th constraints of all groups touch disjoint scopes, so one numpy step
+    projects them together; a group stops when no constraint of it is off by 0.5.
+    """
+    links: list[tuple[int, int, tuple[int, ...]]] = []  # (group, parent, children)
+    for number, group in enumerate(groups):
+        for constraint in group:
+            if isinstance(constraint, Family):
+                links.append((number, constraint.parent, constraint.children))
+            else:
+                links += [
+                    (number, after, (before,)) for before, after in itertools.pairwise(constraint)
+                ]
+    scopes = sorted({s for _, parent, children in links for s in (parent, *children)})
+    position = {s: i for i, s in enumerate(scopes)}
+    width = 1 + max(len(children) for _, _, children in links)
+    members = np.full((len(links), width), -1, np.int64)
+    sign = np.zeros((len(links), width))
+    for row, (_, parent, children) in enumerate(links):
+        members[row, 0], sign[row, 0] = position[parent], 1.0
+        members[row, 1 : 1 + len(children)] = [position[c] for c in children]
+        sign[row, 1 : 1 + len(children)] = -1.0
+    group_of = np.array([number for number, _, _ in links], np.int64)
+    # The k-th constraint of each group, for k = 0, 1, ...
+    rank = np.zeros(len(links), np.int64)
+    seen: dict[int, int] = defaultdict(int)
+    for row, number in enumerate(group_of.tolist()):
+        rank[row] = seen[number]
+        seen[number] += 1
+    steps = [np.flatnonzero(rank == k) for k in range(int(rank.max()) + 1)]
+
+    valid = members >= 0
+    safe = np.where(valid, members, 0)
+    values = np.array([x[s] for s in scopes])
+    weights = np.array([v[s] for s in scopes])
+    mass = np.where(valid, weights[safe], 0.0)
+    increments = np.zeros(members.shape)
+    active = np.ones(len(groups), np.bool_)
+    for _ in range(MAX_SWEEPS):
+        for rows in steps:
+            rows = rows[active[group_of[rows]]]
+            if rows.size == 0:
+                continue
+            at, ok = safe[rows], valid[rows]
+            z = np.where(ok, values[at] + increments[rows], 0.0)
+            gap = (sign[rows] * z).sum(axis=1)  # parent − Σ children
+            lam = np.minimum(gap, 0.0) / mass[rows].sum(axis=1)
+            projected = z - lam[:, None] * sign[rows] * mass[rows]
+            increments[rows] = np.where(ok, z - projected, 0.0)
+            values[at[ok]] = projected[ok]
+        off = -(sign * np.where(valid, values[safe], 0.0)).sum(axis=1)  # Σ children − parent
+        worst = np.full(len(groups), -np.inf)
+        np.maximum.at(worst, group_of, off)
+        active &= worst >= TOLERANCE
+        if not active.any():
+            break
+    for s, value in zip(scopes, values.tolist(), strict=True):
+        x[s] = value
 
 
 def _connected(

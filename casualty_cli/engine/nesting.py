@@ -313,6 +313,9 @@ def _heights(families: Families) -> dict[int, int]:
 # --- the two passes ---------------------------------------------------------------------------
 
 
+_NO_ROWS = np.zeros(0, np.int64)
+
+
 class _Evidence:
     """What may go into a refit of one scope: its claims and messages, less some origins."""
 
@@ -337,7 +340,7 @@ class _Evidence:
     def of(
         self, s: int, excluded: frozenset[int], *, up: bool, down: bool
     ) -> tuple[IntArray, list[Message]]:
-        rows = self.rows_of[s]
+        rows = self.rows_of.get(s, _NO_ROWS)
         messages = self.messages(s, up=up, down=down)
         if excluded:
             # A scope has a handful of claims: a Python test beats np.isin's set-up.
@@ -370,9 +373,10 @@ class _Refits:
         self.ready: dict[tuple[object, ...], Summary | None] = {}
 
     def ask(self, s: int, excluded: frozenset[int], *, up: bool, down: bool) -> tuple[object, ...]:
-        full_rows, full_messages = self.evidence.of(s, frozenset(), up=up, down=down)
+        full_count = self.evidence.rows_of.get(s, _NO_ROWS).size
+        full_messages = len(self.evidence.messages(s, up=up, down=down))
         rows, messages = self.evidence.of(s, excluded, up=up, down=down)
-        unchanged = rows.size == full_rows.size and len(messages) == len(full_messages)
+        unchanged = rows.size == full_count and len(messages) == full_messages
         key: tuple[object, ...] = (s, up, down, None if unchanged else frozenset(rows.tolist()))
         if key in self.wanted or key in self.ready:
             return key
