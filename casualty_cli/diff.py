@@ -323,10 +323,16 @@ class Revision:
 def revisions(old: ReportTable, new: ReportTable) -> list[Revision]:
     """What changed between two versions, report by report: new, removed, revised, reworded.
 
-    Reports are matched by ``id`` when both versions give every report one, else by source and
-    scope (the latest publication of each).  Unchanged reports are not listed.
+    Reports are matched by ``id`` when both versions give every report one and share some, else
+    by source and scope (the latest publication of each).  Unchanged reports are not listed.
     """
-    by_id = _all_have_ids(old) and _all_have_ids(new)
+    # Ids match versions only when the versions share them (an export that stamps its own
+    # version into each id does not): otherwise source and scope do.
+    by_id = (
+        _all_have_ids(old)
+        and _all_have_ids(new)
+        and not set(old.ids.levels).isdisjoint(new.ids.levels)
+    )
     before, after = _keyed(old, by_id=by_id), _keyed(new, by_id=by_id)
     found: list[Revision] = []
     for key in sorted(before.keys() | after.keys(), key=str):

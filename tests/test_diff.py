@@ -228,3 +228,20 @@ def test_identical_versions_have_no_revisions(tmp_path: Path) -> None:
         "report,source,outcome,category,place,period_start,period_end,old_count,new_count,"
         "difference,change"
     ]
+
+
+def test_revisions_match_by_source_and_scope_when_ids_carry_the_version() -> None:
+    """The bundled examples stamp each id with its commit: source and scope line them up."""
+    examples = DATA.parent.parent / "examples"
+    status, out, _ = run(
+        str(examples / "gaza-oct-2023@08615af.csv"),
+        str(examples / "gaza-oct-2023.csv"),
+        "--revisions",
+        "--format",
+        "csv",
+    )
+    assert status == 1
+    rows = list(csv.DictReader(io.StringIO(out)))
+    changes = {(r["source"], r["period_end"], r["category"]): r["change"] for r in rows}
+    assert changes[("Gaza Ministry of Health", "2023-10-10", "all")] == "revised_up"
+    assert "removed" not in changes.values()
