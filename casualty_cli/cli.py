@@ -510,9 +510,10 @@ def _run_diff(
     quiet: bool,
     input_settings: dict[str, Any],
 ) -> bool:
-    from casualty_cli.diff import compare, split_sources
+    from casualty_cli.diff import compare_sides, side, split_sources
     from casualty_cli.diff import revisions as find_revisions
     from casualty_cli.load import load_reports
+    from casualty_cli.parallel import side_by_side
     from casualty_cli.reconciliation import reconcile
     from casualty_cli.render.diff import (
         diff_table,
@@ -532,7 +533,7 @@ def _run_diff(
         table = load_reports(paths, options=options)
         report_warnings(table.findings, quiet=quiet)
         a_table, b_table = split_sources(table, _names(a_sources), _names(b_sources))
-    else:
+    elif revisions:
         a_table = load_reports([paths[0]], options=options)
         b_table = load_reports([paths[1]], options=options)
         report_warnings([*a_table.findings, *b_table.findings], quiet=quiet)
@@ -549,7 +550,22 @@ def _run_diff(
             paths,
         )
         return bool(found)
-    comparison = compare(reconcile(a_table), reconcile(b_table), nearest=nearest)
+    if by_source:
+        # The two sides share nothing once split: B in a child process while A is done here.
+        b_side, a_side = side_by_side(
+            lambda: side(reconcile(b_table)), lambda: side(reconcile(a_table))
+        )
+    else:
+
+        def read(path: str) -> tuple[Any, tuple[Finding, ...]]:
+            table = load_reports([path], options=options)
+            return side(reconcile(table)), table.findings
+
+        (b_side, b_findings), (a_side, a_findings) = side_by_side(
+            lambda: read(paths[1]), lambda: read(paths[0])
+        )
+        report_warnings([*a_findings, *b_findings], quiet=quiet)
+    comparison = compare_sides(a_side, b_side, nearest=nearest)
     _render(
         chosen,
         lambda console: diff_table(comparison, console),

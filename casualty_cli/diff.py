@@ -16,14 +16,14 @@ higher than B"), and a verdict a fact-checker can cite (contract section 3):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from casualty_cli.engine.families import ScopeKey, scope_key
 from casualty_cli.errors import TallyError
-from casualty_cli.estimates import Estimate, Reconciliation, Scope
+from casualty_cli.estimates import Reconciliation, Scope
 from casualty_cli.model import QuantityKind, ReportTable
 from casualty_cli.names import name_key
 
@@ -65,15 +65,39 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Figure:
+    """What one side says of one scope: its estimate and the phrases its reports printed."""
+
+    scope: Scope
+    best: int
+    low: int
+    high: int
+    low95: int
+    high95: int
+    phrases: str
+
+
+Side = dict[ScopeKey, Figure]
+"""One side's figures, by scope: all a comparison needs (small enough to send between
+processes)."""
+
+
+@dataclass(frozen=True, slots=True)
 class DiffRow:
     """One scope, as each side sees it."""
 
     scope: Scope
-    a: Estimate | None
-    b: Estimate | None
-    a_count: str
-    b_count: str
+    a: Figure | None
+    b: Figure | None
     verdict: Verdict
+
+    @property
+    def a_count(self) -> str:
+        return self.a.phrases if self.a else ""
+
+    @property
+    def b_count(self) -> str:
+        return self.b.phrases if self.b else ""
 
     @property
     def difference(self) -> int | None:
@@ -110,11 +134,9 @@ class DiffRow:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Every row, in scope order, and the two reconciliations they came from."""
+    """Every row, in scope order."""
 
     rows: tuple[DiffRow, ...]
-    a: Reconciliation
-    b: Reconciliation
 
     def records(self) -> list[dict[str, Any]]:
         return [row.record() for row in self.rows]
@@ -144,43 +166,53 @@ def relative_text(this: str, value: int, other: str, base: int) -> str:
     return f"{this} is {share:.0%} {direction} than {other}"
 
 
+def side(result: Reconciliation) -> Side:
+    """A reconciliation's figures for the scopes some report names directly (not derived)."""
+    table = result.table
+    figures: Side = {}
+    for e in result.estimates:
+        if e.evidence:
+            used = [ev for ev in e.evidence if ev.status.counts] or list(e.evidence)
+            phrases = "; ".join(dict.fromkeys(table.count[ev.row].text for ev in used))
+            figures[scope_key(e.scope)] = Figure(
+                e.scope, e.best, e.low, e.high, e.low95, e.high95, phrases
+            )
+    return figures
+
+
 def compare(a: Reconciliation, b: Reconciliation, *, nearest: bool = False) -> Comparison:
     """The two sides scope by scope (scopes some report names on either side).
 
     With ``nearest``, a cumulative figure of A that B lacks at that date is compared with B's
     latest figure at or before it, and the row names both dates.
     """
-    left = _reported(a)
-    right = _reported(b)
+    return compare_sides(side(a), side(b), nearest=nearest)
+
+
+def compare_sides(left: Side, right: Side, *, nearest: bool = False) -> Comparison:
+    """:func:`compare` of two sides' figures."""
     rows: list[DiffRow] = []
     used: set[ScopeKey] = set()
-    for key, estimate in left.items():
+    for key, figure in left.items():
         other = right.get(key)
         if other is None and nearest:
             other = _latest_before(key, right, used)
         if other is not None:
             used.add(scope_key(other.scope))
-        rows.append(_row(estimate.scope, estimate, other, a.table, b.table))
-    for key, estimate in right.items():
+        rows.append(DiffRow(figure.scope, figure, other, _verdict(figure, other)))
+    for key, figure in right.items():
         if key not in used and key not in left:
-            rows.append(_row(estimate.scope, None, estimate, a.table, b.table))
+            rows.append(DiffRow(figure.scope, None, figure, _verdict(None, figure)))
     rows.sort(key=lambda row: _order(row.scope))
-    return Comparison(tuple(rows), a, b)
+    return Comparison(tuple(rows))
 
 
-def _reported(result: Reconciliation) -> dict[ScopeKey, Estimate]:
-    """The estimates of scopes that some report names directly (not only derived ones)."""
-    return {scope_key(e.scope): e for e in result.estimates if e.evidence}
-
-
-def _latest_before(
-    key: ScopeKey, side: Mapping[ScopeKey, Estimate], used: set[ScopeKey]
-) -> Estimate | None:
+def _latest_before(key: ScopeKey, side: Side, used: set[ScopeKey]) -> Figure | None:
     if not key.cumulative or key.end is None:
         return None
     candidates = [
-        (other.end, estimate)
-        for other, estimate in side.items()
+        (other.end, figure)
+        for other, figure in side.items()
         if other.cumulative
         and other.end is not None
         and other.end <= key.end
@@ -190,17 +222,7 @@ def _latest_before(
     return max(candidates, key=lambda pair: pair[0])[1] if candidates else None
 
 
-def _row(
-    scope: Scope,
-    a: Estimate | None,
-    b: Estimate | None,
-    a_table: ReportTable,
-    b_table: ReportTable,
-) -> DiffRow:
-    return DiffRow(scope, a, b, _phrases(a, a_table), _phrases(b, b_table), _verdict(a, b))
-
-
-def _verdict(a: Estimate | None, b: Estimate | None) -> Verdict:
+def _verdict(a: Figure | None, b: Figure | None) -> Verdict:
     if b is None:
         return Verdict.ONLY_A
     if a is None:
@@ -213,18 +235,10 @@ def _verdict(a: Estimate | None, b: Estimate | None) -> Verdict:
     return Verdict.AGREE
 
 
-def _phrases(estimate: Estimate | None, table: ReportTable) -> str:
-    """What the side's reports said, as printed: the reports the estimate used."""
-    if estimate is None:
-        return ""
-    used = [ev for ev in estimate.evidence if ev.status.counts] or list(estimate.evidence)
-    return "; ".join(dict.fromkeys(table.count[ev.row].text for ev in used))
-
-
-def _end(estimate: Estimate | None) -> str | None:
-    if estimate is None or estimate.scope.end is None:
+def _end(figure: Figure | None) -> str | None:
+    if figure is None or figure.scope.end is None:
         return None
-    return estimate.scope.end.isoformat()
+    return figure.scope.end.isoformat()
 
 
 def _order(scope: Scope) -> tuple[object, ...]:

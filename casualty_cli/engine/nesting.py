@@ -424,6 +424,8 @@ def _upward(
     for parent in parents:
         excluded = origins_of[parent]
         for family in by_parent[parent]:
+            if excluded and all(c not in up and origins_of[c] <= excluded for c in family.children):
+                continue  # the parts speak only for the parent's own origins: nothing to send
             keys = [refits.ask(c, excluded, up=True, down=False) for c in family.children]
             plans.append((parent, family, keys))
     refits.run()
@@ -527,6 +529,13 @@ def _downward(
                     family.dimension == "category" or family.exhaustive
                 )
                 excluded = frozenset() if rest else origins_of[child]
+                if (
+                    excluded
+                    and origins_of[parent] <= excluded
+                    and parent not in caps
+                    and parent not in floors
+                ):
+                    continue  # the whole speaks only for the part's own origins: no bound
                 out_key = refits.ask(parent, excluded, up=False, down=True)
                 sibling_keys = [
                     refits.ask(c, excluded, up=True, down=False)

@@ -1,0 +1,30 @@
+"""Two jobs side by side: results, and errors that read the same as in one process."""
+
+from __future__ import annotations
+
+import pytest
+
+from casualty_cli.errors import InputError, Location
+from casualty_cli.parallel import side_by_side
+
+
+def test_both_results_come_back_in_order() -> None:
+    assert side_by_side(lambda: {"there": [1, 2]}, lambda: "here") == ({"there": [1, 2]}, "here")
+
+
+def test_a_tally_error_in_the_child_is_raised_here_with_its_details() -> None:
+    def fail() -> None:
+        raise InputError("cannot read", location=Location("b.csv", 7), hint="check it", code="x")
+
+    with pytest.raises(InputError) as caught:
+        side_by_side(fail, lambda: None)
+    error = caught.value
+    assert (str(error.location), error.hint, error.code) == ("b.csv:7", "check it", "x")
+
+
+def test_a_crash_in_the_child_is_a_runtime_error() -> None:
+    def crash() -> None:
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: boom"):
+        side_by_side(crash, lambda: None)
