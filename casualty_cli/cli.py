@@ -510,7 +510,7 @@ def _run_diff(
     quiet: bool,
     input_settings: dict[str, Any],
 ) -> bool:
-    from casualty_cli.diff import compare_sides, side, split_sources
+    from casualty_cli.diff import compare_sides, packed, side, split_sources, unpacked
     from casualty_cli.diff import revisions as find_revisions
     from casualty_cli.load import load_reports
     from casualty_cli.parallel import side_by_side
@@ -550,20 +550,26 @@ def _run_diff(
             paths,
         )
         return bool(found)
+    from casualty_cli.engine.fuse import fuse_threads
+
+    # Two processes keep both CPUs busy: each fuses with one thread.
+    fuse_threads(1)
     if by_source:
         # The two sides share nothing once split: B in a child process while A is done here.
-        b_side, a_side = side_by_side(
-            lambda: side(reconcile(b_table)), lambda: side(reconcile(a_table))
+        b_packed, a_side = side_by_side(
+            lambda: packed(side(reconcile(b_table))), lambda: side(reconcile(a_table))
         )
+        b_side = unpacked(b_packed)
     else:
 
         def read(path: str) -> tuple[Any, tuple[Finding, ...]]:
             table = load_reports([path], options=options)
-            return side(reconcile(table)), table.findings
+            return packed(side(reconcile(table))), table.findings
 
-        (b_side, b_findings), (a_side, a_findings) = side_by_side(
+        (b_packed, b_findings), (a_packed, a_findings) = side_by_side(
             lambda: read(paths[1]), lambda: read(paths[0])
         )
+        a_side, b_side = unpacked(a_packed), unpacked(b_packed)
         report_warnings([*a_findings, *b_findings], quiet=quiet)
     comparison = compare_sides(a_side, b_side, nearest=nearest)
     _render(

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from casualty_cli.engine.families import ScopeKey, scope_key
+from casualty_cli.engine.families import scope_key
 from casualty_cli.errors import TallyError
 from casualty_cli.estimates import Reconciliation, Scope
 from casualty_cli.model import QuantityKind, ReportTable
@@ -66,9 +67,15 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """What one side says of one scope: its estimate and the phrases its reports printed."""
+    """What one side says of one scope: the scope as printed, its estimate, and the phrases
+    its reports printed.  Plain values only, so that a side crosses between processes fast."""
 
-    scope: Scope
+    outcome: str
+    category: str
+    place: str
+    start: date | None
+    end: date | None
+    cumulative: bool
     best: int
     low: int
     high: int
@@ -76,17 +83,55 @@ class Figure:
     high95: int
     phrases: str
 
+    @property
+    def key(self) -> FigureKey:
+        return (
+            self.outcome,
+            name_key(self.category),
+            name_key(self.place),
+            self.start,
+            self.end,
+            self.cumulative,
+        )
 
-Side = dict[ScopeKey, Figure]
-"""One side's figures, by scope: all a comparison needs (small enough to send between
-processes)."""
+
+FigureKey = tuple[str, str, str, date | None, date | None, bool]
+Side = dict[FigureKey, Figure]
+"""One side's figures, by scope: all a comparison needs."""
+
+
+def packed(figures: Side) -> list[tuple[Any, ...]]:
+    """A side as plain tuples (dates as ordinals): several times faster to pickle."""
+    return [
+        (
+            f.outcome, f.category, f.place,
+            f.start.toordinal() if f.start else 0, f.end.toordinal() if f.end else 0,
+            f.cumulative, f.best, f.low, f.high, f.low95, f.high95, f.phrases,
+        )
+        for f in figures.values()
+    ]  # fmt: skip
+
+
+def unpacked(rows: list[tuple[Any, ...]]) -> Side:
+    figures: Side = {}
+    for outcome, category, place, start, end, *rest in rows:
+        figure = Figure(
+            outcome,
+            category,
+            place,
+            date.fromordinal(start) if start else None,
+            date.fromordinal(end) if end else None,
+            *rest,
+        )
+        figures[figure.key] = figure
+    return figures
 
 
 @dataclass(frozen=True, slots=True)
 class DiffRow:
     """One scope, as each side sees it."""
 
-    scope: Scope
+    scope: Figure  # the side whose figure names the row (A's when both have one)
     a: Figure | None
     b: Figure | None
     verdict: Verdict
@@ -110,9 +155,9 @@ class DiffRow:
         scope = self.scope
         a, b = self.a, self.b
         return {
-            "outcome": str(scope.outcome),
-            "category": scope.category_path,
-            "place": scope.place_path,
+            "outcome": scope.outcome,
+            "category": scope.category,
+            "place": scope.place,
             "period_start": scope.start.isoformat() if scope.start else None,
             "period_end": scope.end.isoformat() if scope.end else None,
             "a_count": self.a_count or None,
@@ -168,15 +213,40 @@ def relative_text(this: str, value: int, other: str, base: int) -> str:
 
 def side(result: Reconciliation) -> Side:
     """A reconciliation's figures for the scopes some report names directly (not derived)."""
-    table = result.table
+    columns = result.columns()
+    phrases = result.reported_phrases()
+    days: dict[str | None, date | None] = {None: None}
+
+    def day(text: str | None) -> date | None:
+        if text not in days:
+            days[text] = date.fromisoformat(text) if text else None
+        return days[text]
+
     figures: Side = {}
-    for e in result.estimates:
-        if e.evidence:
-            used = [ev for ev in e.evidence if ev.status.counts] or list(e.evidence)
-            phrases = "; ".join(dict.fromkeys(table.count[ev.row].text for ev in used))
-            figures[scope_key(e.scope)] = Figure(
-                e.scope, e.best, e.low, e.high, e.low95, e.high95, phrases
-            )
+    for row in zip(
+        phrases,
+        columns["outcome"],
+        columns["category"],
+        columns["place"],
+        columns["period_start"],
+        columns["period_end"],
+        columns["cumulative"],
+        columns["best"],
+        columns["low"],
+        columns["high"],
+        columns["low95"],
+        columns["high95"],
+        strict=True,
+    ):
+        said, outcome, category, place, start, end, cumulative, *numbers = row
+        if said is None:
+            continue
+        best, low, high, low95, high95 = numbers
+        figure = Figure(
+            outcome, category, place, day(start), day(end), cumulative,
+            best, low, high, low95, high95, said,
+        )  # fmt: skip
+        figures[figure.key] = figure
     return figures
 
 
@@ -192,31 +262,32 @@ def compare(a: Reconciliation, b: Reconciliation, *, nearest: bool = False) -> C
 def compare_sides(left: Side, right: Side, *, nearest: bool = False) -> Comparison:
     """:func:`compare` of two sides' figures."""
     rows: list[DiffRow] = []
-    used: set[ScopeKey] = set()
+    used: set[FigureKey] = set()
     for key, figure in left.items():
         other = right.get(key)
         if other is None and nearest:
             other = _latest_before(key, right, used)
         if other is not None:
-            used.add(scope_key(other.scope))
-        rows.append(DiffRow(figure.scope, figure, other, _verdict(figure, other)))
+            used.add(other.key)
+        rows.append(DiffRow(figure, figure, other, _verdict(figure, other)))
     for key, figure in right.items():
         if key not in used and key not in left:
-            rows.append(DiffRow(figure.scope, None, figure, _verdict(None, figure)))
+            rows.append(DiffRow(figure, None, figure, _verdict(None, figure)))
     rows.sort(key=lambda row: _order(row.scope))
     return Comparison(tuple(rows))
 
 
-def _latest_before(key: ScopeKey, side: Side, used: set[ScopeKey]) -> Figure | None:
-    if not key.cumulative or key.end is None:
+def _latest_before(key: FigureKey, side: Side, used: set[FigureKey]) -> Figure | None:
+    outcome, category, place, start, end, cumulative = key
+    if not cumulative or end is None:
         return None
     candidates = [
-        (other.end, figure)
+        (figure.end, figure)
         for other, figure in side.items()
-        if other.cumulative
-        and other.end is not None
-        and other.end <= key.end
-        and other[:4] == key[:4]
+        if figure.cumulative
+        and figure.end is not None
+        and figure.end <= end
+        and other[:4] == (outcome, category, place, start)
         and other not in used
     ]
     return max(candidates, key=lambda pair: pair[0])[1] if candidates else None
@@ -236,19 +307,19 @@ def _verdict(a: Figure | None, b: Figure | None) -> Verdict:
 
 
 def _end(figure: Figure | None) -> str | None:
-    if figure is None or figure.scope.end is None:
+    if figure is None or figure.end is None:
         return None
-    return figure.scope.end.isoformat()
+    return figure.end.isoformat()
 
 
-def _order(scope: Scope) -> tuple[object, ...]:
+def _order(figure: Figure) -> tuple[object, ...]:
     return (
-        str(scope.outcome),
-        scope.category_path,
-        scope.place_path,
-        scope.start.toordinal() if scope.start else 0,
-        scope.end.toordinal() if scope.end else 0,
-        scope.cumulative,
+        figure.outcome,
+        figure.category,
+        figure.place,
+        figure.start.toordinal() if figure.start else 0,
+        figure.end.toordinal() if figure.end else 0,
+        figure.cumulative,
     )
 
 

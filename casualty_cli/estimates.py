@@ -197,6 +197,14 @@ class Estimate:
         }
 
 
+def used_phrases(estimate: Estimate, table: ReportTable) -> str | None:
+    """The phrases of the reports an estimate used, as printed, in reading order."""
+    if not estimate.evidence:
+        return None
+    used = [ev for ev in estimate.evidence if ev.status.counts] or list(estimate.evidence)
+    return "; ".join(dict.fromkeys(table.count[ev.row].text for ev in used))
+
+
 EstimateColumns = dict[str, Sequence[Any]]
 """The contract's estimate columns by name (:data:`ESTIMATE_FIELDS`), each a list in rank order;
 ``flags`` holds one tuple of flag names per row."""
@@ -210,7 +218,7 @@ class Reconciliation:
     writing a million rows of CSV needs none of them.  Built from estimates, it is plain.
     """
 
-    __slots__ = ("_build", "_columns", "_estimates", "findings", "notes", "table")
+    __slots__ = ("_build", "_columns", "_estimates", "_phrases", "findings", "notes", "table")
 
     def __init__(
         self,
@@ -220,11 +228,13 @@ class Reconciliation:
         findings: tuple[Finding, ...] = (),
         *,
         columns: EstimateColumns | None = None,
+        phrases: Callable[[], list[str | None]] | None = None,
     ) -> None:
         self.table = table
         self.notes = notes
         self.findings = findings
         self._columns = columns
+        self._phrases = phrases
         self._estimates: tuple[Estimate, ...] | None = None
         if callable(estimates):
             if columns is None:
@@ -250,14 +260,25 @@ class Reconciliation:
         return Reconciliation(tuple(estimates), self.table, self.notes, self.findings)
 
     def columns(self) -> EstimateColumns:
-        """The contract's columns in rank order, without making an Estimate per row."""
+        """The contract's columns in rank order, without making an Estimate per row.
+
+        Beside the contract's fields, ``cumulative`` says which windows are "as of" counts.
+        """
         if self._columns is None:
             records = [estimate.record() for estimate in self.estimates]
             self._columns = {
                 name: [r[name] if name != "flags" else tuple(r[name]) for r in records]
                 for name in ESTIMATE_FIELDS
             }
+            self._columns["cumulative"] = [e.scope.cumulative for e in self.estimates]
         return self._columns
+
+    def reported_phrases(self) -> list[str | None]:
+        """Per estimate in rank order, the phrases its reports printed ("745; at least 700"),
+        those the estimate used; None for a scope no report names (a sum, a difference)."""
+        if self._phrases is not None:
+            return self._phrases()
+        return [used_phrases(estimate, self.table) for estimate in self.estimates]
 
     def records(self) -> list[dict[str, Any]]:
         """The contract's rows as mappings (flags as a list), in rank order."""

@@ -39,6 +39,9 @@ def assert_equal(table: ReportTable) -> None:
     for mine, theirs in zip(actual.estimates, expected.estimates, strict=True):
         assert mine == theirs
     assert actual.estimates == expected.estimates
+    # What diff reads without making the estimates: the phrases used and the columns.
+    assert actual.reported_phrases() == expected.reported_phrases()
+    assert actual.columns() == expected.columns()
     assert actual.notes == expected.notes
     assert actual.findings == expected.findings
     assert actual.table is table

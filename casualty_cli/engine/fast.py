@@ -51,6 +51,7 @@ from casualty_cli.estimates import (
     Reconciliation,
     Scope,
     Status,
+    used_phrases,
 )
 from casualty_cli.model import (
     ROOT_CATEGORY,
@@ -195,7 +196,10 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
             origin_names, slow_estimates, patches,
         )  # fmt: skip
 
-    return Reconciliation(build, table, notes, table.findings, columns=columns)
+    def phrases() -> list[str | None]:
+        return _phrases(table, fast, slow_estimates, ranked, len(scopes))
+
+    return Reconciliation(build, table, notes, table.findings, columns=columns, phrases=phrases)
 
 
 class _Codes:
@@ -1117,7 +1121,16 @@ def _columns(
     for scope, patch in patches.items():
         flags[scope] = patch.flags
     columns["flags"] = [flags[scope] for scope in ranked.tolist()]
-    return {name: columns[name] for name in ESTIMATE_FIELDS}
+    cumulative = np.concatenate(
+        [
+            np.array([w.cumulative for w in windows], np.bool_)[levels.window],
+            np.array([x.cumulative for x in extra], np.bool_),
+        ]
+    )
+    return {
+        **{name: columns[name] for name in ESTIMATE_FIELDS},
+        "cumulative": cumulative[ranked].tolist(),
+    }
 
 
 class _Patch(NamedTuple):
@@ -1171,6 +1184,39 @@ def _patches(
             tuple(flag for flag in FLAG_ORDER if flag in flags), len(informed), nesting.received
         )
     return patches
+
+
+def _phrases(
+    table: ReportTable,
+    fast: _FastClaims,
+    slow_estimates: dict[int, Estimate],
+    ranked: IntArray,
+    n_scopes: int,
+) -> list[str | None]:
+    """``used_phrases`` of every estimate in rank order, without making the estimates.
+
+    A column-wise scope uses one report per claim, the chosen one; they are read in the
+    evidence's order (file, line, row), as ``used_phrases`` reads them.
+    """
+    by_scope: list[str | None] = [None] * n_scopes
+    rows = fast.rows
+    if rows.size:
+        line = np.asarray(table.lines, np.int64)[rows]
+        file = np.asarray(table.file_codes, np.int64)[rows]
+        order = np.lexsort((rows, line, file, fast.scope))
+        texts = [quantity.text for quantity in table.count.levels]
+        codes = table.count.codes
+        scope_sorted = fast.scope[order].tolist()
+        row_sorted = rows[order].tolist()
+        start = 0
+        for end in range(1, len(scope_sorted) + 1):
+            if end == len(scope_sorted) or scope_sorted[end] != scope_sorted[start]:
+                said = dict.fromkeys(texts[codes[row]] for row in row_sorted[start:end])
+                by_scope[scope_sorted[start]] = "; ".join(said)
+                start = end
+    for scope_id, estimate in slow_estimates.items():
+        by_scope[scope_id] = used_phrases(estimate, table)
+    return [by_scope[scope] for scope in ranked.tolist()]
 
 
 def _objects(values: Sequence[object]) -> NDArray[np.object_]:

@@ -53,6 +53,15 @@ _Q_MAX = 1.0 - 1e-12
 # Claims and bounds fused together in one block (see fuse): large enough that numpy's per-call
 # overhead is small, small enough that a block's temporaries stay in memory already in use.
 BLOCK_ROWS = 1 << 15
+# Threads fusing blocks at once; one when another process already keeps the other CPU busy.
+_THREADS = [2]
+
+
+def fuse_threads(count: int) -> None:
+    """How many threads :func:`fuse` may use (``tally diff`` runs two processes: one each)."""
+    _THREADS[0] = max(1, count)
+
+
 # Adjacent segments whose log densities differ by less than this are one mode: the difference is
 # float noise from claims that end and begin at the same place.
 _MODE_TOLERANCE = 1e-9
@@ -340,7 +349,7 @@ def _fuse_blocks(claims: ClaimArrays, bounds: BoundArrays, edges: IntArray) -> F
 
     # numpy releases the GIL in its loops, so two threads keep two CPUs busy; each block is
     # small enough that its temporaries come back from the allocator instead of fresh pages.
-    workers = min(2, os.cpu_count() or 1, len(picked))
+    workers = min(_THREADS[0], os.cpu_count() or 1, len(picked))
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(run, range(len(picked))))

@@ -109,8 +109,8 @@ def diff_table(comparison: Comparison, console: Console) -> None:
         a, b = row.a, row.b
         table.add_row(
             Text(VERDICT_WORDS[row.verdict], style=VERDICT_STYLES[row.verdict]),
-            _safe(row.scope.category_path),
-            _safe(row.scope.place_path or "everywhere"),
+            _safe(row.scope.category),
+            _safe(row.scope.place or "everywhere"),
             Text(period_text(row.scope)),
             _safe(row.a_count),
             Text(range_text(a.low, a.high) if a else ""),
