@@ -39,38 +39,27 @@ def write(target: Path, rows: list[dict[str, str]]) -> None:
 def main() -> int:
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[2] / "shared" / "data"
     data = data / "ukraine-personnel" if (data / "ukraine-personnel").is_dir() else data
-    petro = json.loads((data / "russia_losses_personnel.json").read_text(encoding="utf-8"))
-    write(
-        HERE / "ukraine-personnel-petroivaniuk.csv",
-        [
-            {
-                "id": f"petroivaniuk-{day['date']}",
-                "source": SOURCE,
-                "published": day["date"],
-                "category": CATEGORY,
-                "count": str(day["personnel"]),
-                "grade": "C",
-                "notes": f"PetroIvaniuk 37655f8b: personnel, qualifier {day.get('personnel*', '')}",
-            }
-            for day in petro
-        ],
+    transcriptions = (
+        ("petroivaniuk", "russia_losses_personnel.json", "PetroIvaniuk 37655f8b", "personnel*"),
+        ("lod-db", "russian-losses.json", "lod-db 01f978c9", "sourceUri"),
     )
-    lod = json.loads((data / "russian-losses.json").read_text(encoding="utf-8"))
-    write(
-        HERE / "ukraine-personnel-lod-db.csv",
-        [
-            {
-                "id": f"lod-db-{day['date']}",
-                "source": SOURCE,
-                "published": day["date"],
-                "category": CATEGORY,
-                "count": str(day["personnel"]),
-                "grade": "C",
-                "notes": f"lod-db 01f978c9: personnel; {day.get('sourceUri', '')}",
-            }
-            for day in lod
-        ],
-    )
+    for name, file, provenance, note_field in transcriptions:
+        days = json.loads((data / file).read_text(encoding="utf-8"))
+        write(
+            HERE / f"ukraine-personnel-{name}.csv",
+            [
+                {
+                    "id": f"{name}-{day['date']}",
+                    "source": SOURCE,
+                    "published": day["date"],
+                    "category": CATEGORY,
+                    "count": str(day["personnel"]),
+                    "grade": "C",
+                    "notes": f"{provenance}: personnel; {note_field} {day.get(note_field, '')}",
+                }
+                for day in days
+            ],
+        )
     return 0
 
 
