@@ -245,3 +245,18 @@ def test_revisions_match_by_source_and_scope_when_ids_carry_the_version() -> Non
     changes = {(r["source"], r["period_end"], r["category"]): r["change"] for r in rows}
     assert changes[("Gaza Ministry of Health", "2023-10-10", "all")] == "revised_up"
     assert "removed" not in changes.values()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        DATA / "gaza-tfp-oct-dec-2023.csv",
+        DATA.parent.parent / "examples" / "syrian-coast-2025.yaml",
+        DATA / "ukraine-personnel-lod-db.csv",
+    ],
+    ids=["gaza", "syria", "ukraine"],
+)
+def test_a_file_against_itself_is_all_same(path: Path) -> None:
+    status, out, _ = run(str(path), str(path), "--format", "csv")
+    verdicts = {row["verdict"] for row in csv.DictReader(io.StringIO(out))}
+    assert (status, verdicts) == (0, {"same"})
