@@ -93,6 +93,13 @@ def test_every_verdict_with_both_framings_in_the_contract_header(sides: Path) ->
             1,
             id="only-b",
         ),
+        pytest.param(
+            ['  - {source: B, count: "7", place: Elsewhere, published: 2025-03-10}'],
+            [],
+            1,
+            id="only-a-and-only-b",
+        ),
+        pytest.param([], [], 1, id="only-a"),
     ],
 )
 def test_exit_statuses(tmp_path: Path, b_lines: list[str], options: list[str], status: int) -> None:
