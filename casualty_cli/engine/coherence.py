@@ -209,9 +209,6 @@ def _dykstra_together(
     active = np.ones(len(groups), np.bool_)
     for _ in range(MAX_SWEEPS):
         for rows in steps:
-            rows = rows[active[group_of[rows]]]
-            if rows.size == 0:
-                continue
             at, ok = safe[rows], valid[rows]
             z = np.where(ok, values[at] + increments[rows], 0.0)
             gap = (sign[rows] * z).sum(axis=1)  # parent − Σ children
@@ -222,9 +219,14 @@ def _dykstra_together(
         off = -(sign * np.where(valid, values[safe], 0.0)).sum(axis=1)  # Σ children − parent
         worst = np.full(len(groups), -np.inf)
         np.maximum.at(worst, group_of, off)
-        active &= worst >= TOLERANCE
-        if not active.any():
+        still = active & (worst >= TOLERANCE)
+        if not still.any():
             break
+        if still.sum() < active.sum():
+            # Groups that settled leave the sweeps: keep only the steps the others need.
+            steps = [rows[still[group_of[rows]]] for rows in steps]
+            steps = [rows for rows in steps if rows.size]
+        active = still
     for s, value in zip(scopes, values.tolist(), strict=True):
         x[s] = value
 
