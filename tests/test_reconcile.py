@@ -424,3 +424,23 @@ def test_p4_sohr_governorates_sum_to_the_coast_and_give_the_days_between(
         ("658 + 384 + 171 + 12 = 1,225", "duplicate_origin"),
         ("683 + 433 + 255 + 12 = 1,383", "duplicate_origin"),
     ]
+
+
+def test_explain_says_overlapping_windows_are_never_added(tmp_path: Path) -> None:
+    path = tmp_path / "h12.yaml"
+    path.write_text(H12 % ("250", "2025-03-07/2025-03-08"), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["explain", str(path), "--period", "2025-03-06/2025-03-08", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    target = next(
+        e
+        for e in json.loads(result.stdout)["explanations"]
+        if (e["period_start"], e["period_end"]) == ("2025-03-06", "2025-03-08")
+    )
+    (received,) = target["received"]
+    assert received["arithmetic"] == "at least the largest, 300; at most their sum, 300 + 250 = 550"
+    assert received["sentence"].startswith(
+        "Only overlapping windows (2025-03-06 to 2025-03-07, 2025-03-07 to 2025-03-08) cover it,"
+        " and they are never added"
+    )

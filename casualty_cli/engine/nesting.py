@@ -481,7 +481,7 @@ def _up_message(parent: int, family: Family, parts: Sequence[Summary | None]) ->
             max(m, top),
             q,
             origins,
-            f"overlapping windows: at least the largest, {top:,}, at most their sum, {m:,}",
+            f"at least the largest, {top:,}; at most their sum, {terms} = {m:,}",
         )
     low, high = max(0, math.floor(m - below)), math.ceil(m + above)
     if family.exhaustive and len(known) == len(parts):

@@ -303,8 +303,8 @@ def received_sentence(received: Received, scope: Scope) -> str:
         )
     if received.kind == "union":
         return (
-            f"Only overlapping windows ({names}) cover it: {received.arithmetic}, never added; "
-            f"read as {range_text(received.low, received.high)}, {q}."
+            f"Only overlapping windows ({names}) cover it, and they are never added: "
+            f"{received.arithmetic}; read as {range_text(received.low, received.high)}, {q}."
         )
     if received.kind == "residual":
         return (
