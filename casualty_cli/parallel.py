@@ -59,10 +59,18 @@ def _child(job: Callable[[], Any], write_end: int) -> None:  # pragma: no cover
 
 def _unpack(payload: bytes) -> Any:
     if not payload:
-        raise RuntimeError("the worker process ended without a result")
+        raise TallyError(
+            "the worker process ended without a result",
+            hint="it may have run out of memory; try again with fewer reports",
+            code="worker-failed",
+        )
     kind, value = pickle.loads(payload)  # noqa: S301  (our own child, through our own pipe)
     if kind == "ok":
         return value
     if kind == "tally":
         raise value
-    raise RuntimeError(f"the worker process failed: {value}")
+    raise TallyError(
+        f"the worker process failed: {value}",
+        hint="run again with --debug, and please report it",
+        code="worker-failed",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casualty_cli.errors import InputError, Location
+from casualty_cli.errors import InputError, Location, TallyError
 from casualty_cli.parallel import side_by_side
 
 
@@ -22,9 +22,10 @@ def test_a_tally_error_in_the_child_is_raised_here_with_its_details() -> None:
     assert (str(error.location), error.hint, error.code) == ("b.csv:7", "check it", "x")
 
 
-def test_a_crash_in_the_child_is_a_runtime_error() -> None:
+def test_a_crash_in_the_child_is_reported_as_tally_trouble() -> None:
     def crash() -> None:
         raise ZeroDivisionError("boom")
 
-    with pytest.raises(RuntimeError, match="ZeroDivisionError: boom"):
+    with pytest.raises(TallyError, match="ZeroDivisionError: boom") as caught:
         side_by_side(crash, lambda: None)
+    assert caught.value.code == "worker-failed"
