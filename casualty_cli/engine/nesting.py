@@ -330,6 +330,15 @@ class _Evidence:
         self.base = base
         self.rows_of = rows_of
         self.up, self.caps, self.floors = up, caps, floors
+        self._origins: dict[int, frozenset[int]] = {}
+
+    def origins_of(self, s: int) -> frozenset[int]:
+        found = self._origins.get(s)
+        if found is None:
+            found = self._origins[s] = frozenset(
+                self.base.origin[self.rows_of.get(s, _NO_ROWS)].tolist()
+            )
+        return found
 
     def messages(self, s: int, *, up: bool, down: bool) -> list[Message]:
         kept = [self.up[s]] if up and s in self.up else []
@@ -373,10 +382,18 @@ class _Refits:
         self.ready: dict[tuple[object, ...], Summary | None] = {}
 
     def ask(self, s: int, excluded: frozenset[int], *, up: bool, down: bool) -> tuple[object, ...]:
-        full_count = self.evidence.rows_of.get(s, _NO_ROWS).size
-        full_messages = len(self.evidence.messages(s, up=up, down=down))
-        rows, messages = self.evidence.of(s, excluded, up=up, down=down)
-        unchanged = rows.size == full_count and len(messages) == full_messages
+        full_rows = self.evidence.rows_of.get(s, _NO_ROWS)
+        full_messages = self.evidence.messages(s, up=up, down=down)
+        untouched = not excluded or (
+            self.evidence.origins_of(s).isdisjoint(excluded)
+            and not any(m.origins & excluded for m in full_messages)
+        )
+        if untouched:
+            # Most asks leave nothing out: answer from the full evidence, filtering nothing.
+            rows, messages, unchanged = full_rows, full_messages, True
+        else:
+            rows, messages = self.evidence.of(s, excluded, up=up, down=down)
+            unchanged = rows.size == full_rows.size and len(messages) == len(full_messages)
         key: tuple[object, ...] = (s, up, down, None if unchanged else frozenset(rows.tolist()))
         if key in self.wanted or key in self.ready:
             return key
