@@ -1,15 +1,16 @@
 """A column-wise ``reconcile`` for large inputs: the same Reconciliation, far fewer Python objects.
 
 :func:`casualty_cli.reconciliation.reconcile_by_objects` spends about 60 µs of Python work per
-scope.
-Most scopes of a large dataset hear every origin once and take part in no same-origin arithmetic:
-their claims are just the reports' kernels.  :func:`reconcile_fast` finds those scopes with numpy
-and handles them column-wise; every other scope (a repeated origin, a category that a complete
-breakdown names, a cumulative series that could give a revision cap or a day difference, and the
-windows such a difference could land on) goes through the existing Python code on a sub-table
-holding only the reports of those scopes, and the two are merged before one fusion of everything.
+scope.  Most scopes of a large dataset hear each origin once, or several times with one figure
+(relays), and take part in no same-origin arithmetic: their claims are the reports' kernels.
+:func:`reconcile_fast` finds those scopes with numpy and handles them column-wise; every other
+scope (an origin heard with different figures, a part or parent of a complete breakdown, a
+one-origin cumulative series that gives a revision cap or a day difference, and the windows
+such a difference lands on) goes through the Python code of claims.py on a sub-table holding
+only the reports of those scopes.  The two are merged before one fusion of everything; families,
+messages and coherence (nesting.py) then run over the scopes that may belong to a family.
 
-Equality with ``reconcile_by_objects`` rests on three facts:
+Equality with ``reconcile_by_objects`` rests on three facts, and the tests check it:
 
 - scope ids are numbered as ``claims.scope_rows`` numbers them (first appearance), and the claims
   enter :func:`fuse` in the order ``build_claims`` emits them (by scope, then origin), so the
@@ -17,8 +18,11 @@ Equality with ``reconcile_by_objects`` rests on three facts:
 - the routing below over-approximates every scope the Python rules could touch (a superset is
   harmless: the Python code is the reference), and a routed scope takes all its reports along, so
   the sub-table reproduces exactly the groups, chains and sums of the full table;
-- for a scope routed to the fast path, ``build_claims`` would emit one ``USED`` record per report
-  and nothing else, which is what the column-wise estimate below assumes.
+- for a scope left to the column-wise path, ``build_claims`` would emit one ``USED`` claim per
+  origin (the first of its latest reports) and record the others as duplicates, which is what
+  the column-wise estimates below assume.
+
+Estimates are kept as columns; their objects, with the audit trail, are made only when asked for.
 """
 
 from __future__ import annotations
