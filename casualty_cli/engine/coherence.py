@@ -170,8 +170,8 @@ def _dykstra_together(
     """Dykstra's cyclic projection of every group at once, in place on ``x``.
 
     Each constraint reads "parent ≥ sum of children"; a chain's links are such constraints with
-    one child.  The k-th constraints of all groups touch disjoint scopes, so one numpy step
-    projects them together; a group stops when no constraint of it is off by 0.5.
+    one child.  Constraints that share no scope are projected together, one numpy step per
+    colour of a greedy colouring; a group stops when no constraint of it is off by 0.5.
     """
     links: list[tuple[int, int, tuple[int, ...]]] = []  # (group, parent, children)
     for number, group in enumerate(groups):
@@ -192,13 +192,19 @@ def _dykstra_together(
         members[row, 1 : 1 + len(children)] = [position[c] for c in children]
         sign[row, 1 : 1 + len(children)] = -1.0
     group_of = np.array([number for number, _, _ in links], np.int64)
-    # The k-th constraint of each group, for k = 0, 1, ...
-    rank = np.zeros(len(links), np.int64)
-    seen: dict[int, int] = defaultdict(int)
-    for row, number in enumerate(group_of.tolist()):
-        rank[row] = seen[number]
-        seen[number] += 1
-    steps = [np.flatnonzero(rank == k) for k in range(int(rank.max()) + 1)]
+    # Constraints that share no scope can be projected at the same time: colour them greedily
+    # (a chain's links take two colours, odd and even), one numpy step per colour.
+    colour = np.zeros(len(links), np.int64)
+    taken: dict[int, set[int]] = defaultdict(set)
+    for row, (_, parent, children) in enumerate(links):
+        near = set().union(*(taken[s] for s in (parent, *children)))
+        pick = 0
+        while pick in near:
+            pick += 1
+        colour[row] = pick
+        for s in (parent, *children):
+            taken[s].add(pick)
+    steps = [np.flatnonzero(colour == k) for k in range(int(colour.max()) + 1)]
 
     valid = members >= 0
     safe = np.where(valid, members, 0)
@@ -206,7 +212,7 @@ def _dykstra_together(
     weights = np.array([v[s] for s in scopes])
     mass = np.where(valid, weights[safe], 0.0)
     increments = np.zeros(members.shape)
-    active = np.ones(len(groups), np.bool_)
+    live = np.arange(len(links))  # the constraints of groups still sweeping
     for _ in range(MAX_SWEEPS):
         for rows in steps:
             at, ok = safe[rows], valid[rows]
@@ -216,17 +222,18 @@ def _dykstra_together(
             projected = z - lam[:, None] * sign[rows] * mass[rows]
             increments[rows] = np.where(ok, z - projected, 0.0)
             values[at[ok]] = projected[ok]
-        off = -(sign * np.where(valid, values[safe], 0.0)).sum(axis=1)  # Σ children − parent
+        # Σ children − parent, over the live constraints only; a group settles at < 0.5.
+        off = -(sign[live] * np.where(valid[live], values[safe[live]], 0.0)).sum(axis=1)
         worst = np.full(len(groups), -np.inf)
-        np.maximum.at(worst, group_of, off)
-        still = active & (worst >= TOLERANCE)
-        if not still.any():
+        np.maximum.at(worst, group_of[live], off)
+        unsettled = worst >= TOLERANCE
+        if not unsettled.any():
             break
-        if still.sum() < active.sum():
-            # Groups that settled leave the sweeps: keep only the steps the others need.
-            steps = [rows[still[group_of[rows]]] for rows in steps]
+        keep = unsettled[group_of[live]]
+        if not keep.all():
+            live = live[keep]
+            steps = [rows[unsettled[group_of[rows]]] for rows in steps]
             steps = [rows for rows in steps if rows.size]
-        active = still
     for s, value in zip(scopes, values.tolist(), strict=True):
         x[s] = value
 
