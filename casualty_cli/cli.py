@@ -98,6 +98,20 @@ def report_warnings(findings: Sequence[Finding], *, quiet: bool = False) -> None
             click.echo(terminal_text(f"Warning: {finding}"), err=True)
 
 
+def report_notes(
+    notes: Sequence[str], findings: Sequence[Finding], *, quiet: bool = False
+) -> None:
+    """The engine's notes that are not already printed as warnings, on standard error."""
+    from casualty_cli.render.safe import terminal_text
+
+    if quiet:
+        return
+    printed = {str(finding) for finding in findings}
+    for note in notes:
+        if note not in printed:
+            click.echo(terminal_text(f"Note: {note}"), err=True)
+
+
 @click.group(cls=TallyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="tally")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
@@ -344,6 +358,7 @@ def reconcile_command(
     paths = _input_paths(files)
     result = reconcile_files(paths, options=_load_options(**input_settings), targets=targets)
     report_warnings(result.findings, quiet=quiet)
+    report_notes(result.notes, result.findings, quiet=quiet)
     _render(
         _resolve_format(output_format, output),
         lambda console: estimates_table(result, console),

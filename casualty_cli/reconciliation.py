@@ -115,6 +115,8 @@ def reconcile_by_objects(table: ReportTable, *, targets: Sequence[Target] = ()) 
         )
         for rank, scope in enumerate(order, start=1)
     )  # fmt: skip
+    if nested is not None:
+        notes += nested.notes
     return Reconciliation(estimates, table, notes, table.findings)
 
 

@@ -444,3 +444,18 @@ def test_explain_says_overlapping_windows_are_never_added(tmp_path: Path) -> Non
         "Only overlapping windows (2025-03-06 to 2025-03-07, 2025-03-07 to 2025-03-08) cover it,"
         " and they are never added"
     )
+
+
+def test_a_period_the_windows_do_not_cover_gets_a_note_not_a_guess(tmp_path: Path) -> None:
+    path = tmp_path / "reports.yaml"
+    path.write_text(H12 % ("200", "2025-03-08"), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["reconcile", "--format", "csv", "--period", "2025-03", str(path)]
+    )
+    assert result.exit_code == 0
+    assert ",2025-03-01,2025-03-31," not in result.stdout
+    assert result.stderr == (
+        "Note: --period: no estimate for killed, all, everywhere, 2025-03-01 to 2025-03-31: the"
+        " windows inside it do not cover it (a period is estimated from windows that tile it,"
+        " or overlap across it); ask for a period they cover\n"
+    )

@@ -203,6 +203,8 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     def phrases() -> list[str | None]:
         return _phrases(table, fast, slow_estimates, ranked, len(scopes))
 
+    if nested is not None:
+        notes += nested.notes
     return Reconciliation(build, table, notes, table.findings, columns=columns, phrases=phrases)
 
 

@@ -642,6 +642,7 @@ class Nested:
     message_support: dict[int, float]
     families: Families
     flags: dict[int, set[str]]
+    notes: tuple[str, ...] = ()
 
 
 def nest_scopes(
@@ -683,7 +684,28 @@ def nest_scopes(
         nesting.message_support,
         families,
         flags,
+        _unanswered(families, nesting.messages, all_scopes),
     )
+
+
+def _unanswered(
+    families: Families, messages: Mapping[int, list[Message]], scopes: Sequence[Scope]
+) -> tuple[str, ...]:
+    """A note for each asked-for window the windows inside it could not estimate."""
+    notes = []
+    for s in families.requested:
+        if any(m.is_claim for m in messages.get(s, ())):
+            continue
+        scope = scopes[s]
+        notes.append(
+            (
+                _sortable(scope_key(scope)),
+                f"--period: no estimate for {scope.describe()}: the windows inside it do not "
+                "cover it (a period is estimated from windows that tile it, or overlap across "
+                "it); ask for a period they cover",
+            )
+        )
+    return tuple(text for _, text in sorted(notes))
 
 
 def _members(families: Families) -> set[int]:
