@@ -98,9 +98,7 @@ def report_warnings(findings: Sequence[Finding], *, quiet: bool = False) -> None
             click.echo(terminal_text(f"Warning: {finding}"), err=True)
 
 
-def report_notes(
-    notes: Sequence[str], findings: Sequence[Finding], *, quiet: bool = False
-) -> None:
+def report_notes(notes: Sequence[str], findings: Sequence[Finding], *, quiet: bool = False) -> None:
     """The engine's notes that are not already printed as warnings, on standard error."""
     from casualty_cli.render.safe import terminal_text
 

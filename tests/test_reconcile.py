@@ -459,3 +459,14 @@ def test_a_period_the_windows_do_not_cover_gets_a_note_not_a_guess(tmp_path: Pat
         " windows inside it do not cover it (a period is estimated from windows that tile it,"
         " or overlap across it); ask for a period they cover\n"
     )
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "reports.yaml"
+    path.write_text(H12 % ("200", "2025-03-08"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["reconcile", str(path), "--period", "2025-03-08/2025-03-06"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        'Error: --period: "2025-03-08/2025-03-06" ends (2025-03-06) before it starts (2025-03-08)'
+        " (write the earlier date first: START/END)\n"
+    )

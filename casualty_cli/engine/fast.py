@@ -358,14 +358,6 @@ def _combine(*parts: tuple[IntArray, int]) -> IntArray:
     return key
 
 
-def _canonical(levels: Sequence[tuple[str, ...]]) -> IntArray:
-    """Level code → id of its name-key tuple: two spellings of one path are one id."""
-    seen: dict[tuple[str, ...], int] = {}
-    return np.array(
-        [seen.setdefault(tuple(map(name_key, path)), len(seen)) for path in levels], np.int64
-    )
-
-
 class _ScopeIds:
     """Scope ids numbered as ``claims.scope_rows`` numbers them, computed column-wise."""
 
@@ -396,8 +388,9 @@ class _ScopeIds:
     def build(cls, table: ReportTable, codes: _Codes) -> _ScopeIds:
         # Two spellings ("" and "killed") parse to one outcome: the scope keys by the value.
         outcome_of_level, _ = _distinct_ids(table.outcome.levels)
-        category_of_level = _canonical(table.category.levels)
-        place_of_level = _canonical(table.place.levels)
+        # Two spellings of one path (case, spacing) are one id.
+        category_of_level, _ = _distinct_ids([_keyed(c) for c in table.category.levels])
+        place_of_level, _ = _distinct_ids([_keyed(p) for p in table.place.levels])
         # Window levels are usually distinct, but equal windows must share an id.
         window_of_level, n_windows = _distinct_ids(table.window.levels)
         outcome = outcome_of_level[codes.outcome]
@@ -442,6 +435,15 @@ class _ScopeLevels(NamedTuple):
     category: IntArray
     place: IntArray
     window: IntArray
+
+
+def _keyed(path: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(map(name_key, path))
+
+
+def _ordinals(days: Sequence[date | None], missing: int) -> IntArray:
+    """Day numbers (``date.toordinal``), ``missing`` where there is no date."""
+    return np.array([day.toordinal() if day else missing for day in days], np.int64)
 
 
 def _distinct_ids(values: Sequence[Hashable]) -> tuple[IntArray, int]:
@@ -530,12 +532,12 @@ def _routed_scopes(
     complete_places: set[tuple[str, ...]] = set()
     for node in table.places.values():
         if node.complete and node.parts:
-            parent = tuple(map(name_key, node.name.split("/"))) if node.name else ()
+            parent = _keyed(tuple(node.name.split("/"))) if node.name else ()
             complete_places.add(parent)
             complete_places.update((*parent, name_key(part)) for part in node.parts)
     if complete_places:
         touched = np.array(
-            [tuple(map(name_key, path)) in complete_places for path in table.place.levels],
+            [_keyed(path) in complete_places for path in table.place.levels],
             np.bool_,
         )
         slow[ids.of_row[touched[codes.place]]] = True
@@ -562,8 +564,8 @@ def _route_series(
     differences land on; any other chain stays column-wise.
     """
     levels = table.window.levels
-    start = np.array([w.start.toordinal() if w.start else _NO_DATE for w in levels], np.int64)
-    end = np.array([w.end.toordinal() if w.end else _NO_DATE for w in levels], np.int64)
+    start = _ordinals([w.start for w in levels], _NO_DATE)
+    end = _ordinals([w.end for w in levels], _NO_DATE)
     cumulative = np.array([w.cumulative for w in levels], np.bool_)
     exact, value = quantities.exact, quantities.value
     window, count = codes.window, codes.count
@@ -647,16 +649,14 @@ def _family_candidates(
     )
     s_start = np.concatenate(
         [
-            np.array([w.start.toordinal() if w.start else 0 for w in windows], np.int64)[
-                levels.window
-            ],
-            np.array([x.start.toordinal() if x.start else 0 for x in extra], np.int64),
+            _ordinals([w.start for w in windows], 0)[levels.window],
+            _ordinals([x.start for x in extra], 0),
         ]
     )
     s_end = np.concatenate(
         [
-            np.array([w.end.toordinal() if w.end else 0 for w in windows], np.int64)[levels.window],
-            np.array([x.end.toordinal() if x.end else 0 for x in extra], np.int64),
+            _ordinals([w.end for w in windows], 0)[levels.window],
+            _ordinals([x.end for x in extra], 0),
         ]
     )
     cumulative = np.concatenate(
@@ -1411,9 +1411,6 @@ def _rank(
     def ranks(strings: Sequence[str]) -> IntArray:
         return np.array([position[text] for text in strings], np.int64)
 
-    def ordinals(values: Sequence[date | None], missing: int) -> IntArray:
-        return np.array([v.toordinal() if v else missing for v in values], np.int64)
-
     window = ids.levels.window
     columns = [
         np.concatenate([ranks(text)[codes], ranks(extra_text)])
@@ -1424,10 +1421,13 @@ def _rank(
         )
     ]
     end = np.concatenate(
-        [ordinals([w.end for w in windows], never)[window], ordinals([x.end for x in extra], never)]
+        [
+            _ordinals([w.end for w in windows], never)[window],
+            _ordinals([x.end for x in extra], never),
+        ]
     )
     start = np.concatenate(
-        [ordinals([w.start for w in windows], 0)[window], ordinals([x.start for x in extra], 0)]
+        [_ordinals([w.start for w in windows], 0)[window], _ordinals([x.start for x in extra], 0)]
     )
     cumulative = np.concatenate(
         [

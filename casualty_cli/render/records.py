@@ -38,12 +38,19 @@ def write_delimited(
     writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
     for record in records:
-        cells = [cell_text(record.get(name)) for name in header]
-        if excel_safe:
-            cells = [spreadsheet_cell(c) for c in cells]
-        if delimiter == "\t":
-            cells = [c.replace("\t", " ") for c in cells]
-        writer.writerow(cells)
+        writer.writerow(
+            [delimited_cell(record.get(name), delimiter, excel_safe) for name in header]
+        )
+
+
+def delimited_cell(value: Any, delimiter: str, excel_safe: bool) -> str:
+    """A value as a CSV/TSV cell's text: formulas neutralised, no tab inside a TSV cell."""
+    cell = cell_text(value)
+    if excel_safe:
+        cell = spreadsheet_cell(cell)
+    if delimiter == "\t":
+        cell = cell.replace("\t", " ")
+    return cell
 
 
 def write_delimited_columns(
@@ -85,12 +92,7 @@ def _cell_maker(
     quoted = _quoter(delimiter)
 
     def text(value: Any) -> str:
-        cell = cell_text(value)
-        if excel_safe:
-            cell = spreadsheet_cell(cell)
-        if delimiter == "\t":
-            cell = cell.replace("\t", " ")
-        return quoted(cell)
+        return quoted(delimited_cell(value, delimiter, excel_safe))
 
     if bool in kinds:
         # True == 1: a memo keyed by value would mix them up.
