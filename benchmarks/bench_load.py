@@ -125,12 +125,13 @@ def best_of(mode: str, path: Path, repeat: int) -> Run:
     return Run(best.seconds, max(r.peak_kib for r in runs), best.rows)
 
 
-def ensure_file(rows: int, seed: int, regenerate: bool) -> Path:
-    path = OUT_DIR / f"reports-{rows}-seed{seed}.csv"
+def ensure_file(rows: int, seed: int, regenerate: bool, *, flat: bool = False) -> Path:
+    path = OUT_DIR / f"reports-{rows}-seed{seed}{'-flat' if flat else ''}.csv"
     if regenerate or not path.exists():
         print(f"generating {path} ...", file=sys.stderr)
         start = time.perf_counter()
         cmd = [sys.executable, str(HERE / "generate.py"), str(rows), str(path), "--seed", str(seed)]
+        cmd += ["--flat"] if flat else []
         subprocess.run(cmd, check=True)
         print(f"  generated in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return path
@@ -168,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--regenerate", action="store_true", help="rewrite the input file")
     parser.add_argument(
+        "--flat", action="store_true", help="reports without place or category trees"
+    )
+    parser.add_argument(
         "--reconcile",
         action="store_true",
         help="also time load + reconcile + CSV output (tally reconcile -f csv)",
@@ -183,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.rows < 1 or args.repeat < 1:
         parser.error("--rows and --repeat must be at least 1")
 
-    path = ensure_file(args.rows, args.seed, args.regenerate)
+    path = ensure_file(args.rows, args.seed, args.regenerate, flat=args.flat)
     size_mb = path.stat().st_size / 1e6
     print(f"input: {path} ({size_mb:.0f} MB)", file=sys.stderr)
 

@@ -83,14 +83,19 @@ def make_sources(rng: random.Random, n: int) -> dict[str, list[str]]:
     }
 
 
-def make_scope(rng: random.Random, regions: int, towns: int) -> Scope:
+def make_scope(rng: random.Random, regions: int, towns: int, *, flat: bool = False) -> Scope:
     country = rng.choice(COUNTRIES)
     place = f"{country}/Region{rng.randrange(1, regions + 1)}/Town{rng.randrange(1, towns + 1)}"
+    category = rng.choice(CATEGORIES)
+    if flat:
+        # No trees: one level of places, and every count is of the whole ("all").
+        place = place.replace("/", " ")
+        category = ""
     # Log-uniform true counts from 1 to about 5,000: most incidents are small.
     true_count = max(1, round(5000 ** rng.random()))
     return Scope(
         place=place,
-        category=rng.choice(CATEGORIES),
+        category=category,
         outcome=rng.choice(OUTCOMES),
         true_count=true_count,
         day=rng.randrange(SPAN_DAYS - 7),
@@ -140,20 +145,31 @@ def phrase(rng: random.Random, true_count: int, spread: float = 0.15) -> str:
 class CumulativeSeries:
     """Running totals per (place, category, outcome), counted "as of" a day.
 
-    A total never falls, and each origin's figures follow it with a fixed bias of its own, so one
-    origin's series falls only where it revises itself down, as real bulletins do.
+    A total is every incident of its place, category and outcome that ended by that day, plus
+    deaths no incident report covers (a background growing with time).  Each origin sees the
+    background with a fixed bias of its own, so its figures hold the incidents inside them, as a
+    ministry's cumulative count holds the incidents reported one by one, and one origin's series
+    falls only where it revises itself down, as real bulletins do.
     """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.base: dict[tuple[str, str, str], int] = {}
         self.bias: dict[tuple[str, tuple[str, str, str]], float] = {}
+        # Incidents counted over windows, per (place, category, outcome): (last day, true count).
+        self.incidents: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+
+    def add_incident(self, scope: Scope) -> None:
+        last = scope.day + scope.days - 1
+        self.incidents.setdefault(scope_key(scope)[:3], []).append((last, scope.true_count))
 
     def figure(self, scope: Scope, origin: str, day: int) -> int:
+        """The origin's total as of ``day`` (counted from FIRST_DAY; windows ending by then)."""
         key = scope_key(scope)[:3]
         base = self.base.setdefault(key, max(1, round(5000 ** self.rng.random())))
         bias = self.bias.setdefault((origin, key), self.rng.lognormvariate(0.0, 0.15))
-        return max(0, round(base * (1 + day / 30) * bias))
+        inside = sum(count for last, count in self.incidents.get(key, ()) if last <= day)
+        return inside + max(0, round(base * (1 + day / 30) * bias))
 
 
 def grade(rng: random.Random) -> str:
@@ -163,9 +179,38 @@ def grade(rng: random.Random) -> str:
     return letter
 
 
-def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
-    """Yield ``n`` reports as mappings of field name to text (empty text = absent)."""
+def generate_rows(n: int, seed: int, *, flat: bool = False) -> Iterator[dict[str, str]]:
+    """Yield ``n`` reports as mappings of field name to text (empty text = absent).
+
+    ``flat`` leaves out the trees: places of one level and no categories but the whole.  The
+    incidents are drawn first and the reports written after, so that a cumulative count can hold
+    every incident before it.
+    """
     rng = random.Random(seed)
+    series = CumulativeSeries(rng)
+    planned = list(plan(rng, n, series, flat=flat))
+    worded: dict[tuple[Scope, str, int], str] = {}  # relays carry their origin's very words
+    for serial, (scope, origin, via, origin_grade, later) in enumerate(planned):
+        key = (scope, origin, later)
+        if key in worded:
+            count = worded[key]
+        elif scope.cumulative:
+            bulletin = scope.day + scope.days + later  # the day the count is "as of"
+            figure = series.figure(scope, origin, bulletin)
+            if later and rng.random() < 0.1:
+                figure = figure * 9 // 10  # revised down
+            count = phrase(rng, figure, spread=0.0) if not later else number(rng, figure)
+        else:
+            count = phrase(rng, scope.true_count)
+        worded[key] = count
+        yield report(rng, scope, origin, via, origin_grade, count, serial, later=later)
+
+
+Planned = tuple[Scope, str, str, str, int]  # scope, origin, via, grade, days later
+
+
+def plan(rng: random.Random, n: int, series: CumulativeSeries, *, flat: bool) -> Iterator[Planned]:
+    """The ``n`` reports to write, in order, before any count is worded."""
     # About 3.9 reports per scope (2-6 origins, some relayed twice), so about n/4 scopes.
     n_scopes = max(1, n // 4)
     # About 50 incidents a town over the four months, so that places recur as they do in life.
@@ -173,7 +218,6 @@ def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
     regions = max(1, round(math.sqrt(places / len(COUNTRIES) / 4)))
     towns = max(1, math.ceil(places / len(COUNTRIES) / regions))
     sources = make_sources(rng, max(6, min(1000, n // 100)))
-    series = CumulativeSeries(rng)
     seen: set[tuple[str, str, str, int, int, bool]] = set()
     # Days already counted by a window of a place, category and outcome: a new incident there
     # must not overlap them, or its window would contain another's without counting it (real
@@ -183,7 +227,7 @@ def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
     keepers: dict[tuple[str, str, str], list[str]] = {}
     written = 0
     while written < n:
-        scope = make_scope(rng, regions, towns)
+        scope = make_scope(rng, regions, towns, flat=flat)
         if scope_key(scope) in seen:
             continue
         days = set(range(scope.day, scope.day + scope.days))
@@ -192,8 +236,9 @@ def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
             continue
         if not scope.cumulative:
             taken |= days
+            series.add_incident(scope)
         seen.add(scope_key(scope))
-        pool = sources[scope.place.partition("/")[0]]
+        pool = sources[scope.place.replace(" ", "/").partition("/")[0]]
         if scope.cumulative:
             pool = keepers.setdefault(scope_key(scope)[:3], rng.sample(pool, 6))
         origins = rng.sample(pool, rng.choices((2, 3, 4, 5, 6), weights=(3, 3, 2, 1, 1))[0])
@@ -202,24 +247,14 @@ def generate_rows(n: int, seed: int) -> Iterator[dict[str, str]]:
             # carry the same figure (relays, which tally must count as one piece of evidence).
             vias = [""] if rng.random() < 0.85 else rng.sample(OUTLETS, rng.randint(1, 2))
             origin_grade = grade(rng)
-            bulletin = scope.day + scope.days  # the day a cumulative count is "as of"
-            if scope.cumulative:
-                count = phrase(rng, series.figure(scope, origin, bulletin), spread=0.0)
-            else:
-                count = phrase(rng, scope.true_count)
             for via in vias:
                 if written == n:
                     return
-                yield report(rng, scope, origin, via, origin_grade, count, written)
+                yield scope, origin, via, origin_grade, 0
                 written += 1
             if scope.cumulative and rng.random() < 0.1 and written < n:
                 # A later bulletin of the same origin: higher, now and then revised down.
-                revised = series.figure(scope, origin, bulletin + 2)
-                if rng.random() < 0.1:
-                    revised = revised * 9 // 10
-                yield report(
-                    rng, scope, origin, "", origin_grade, number(rng, revised), written, later=2
-                )
+                yield scope, origin, "", origin_grade, 2
                 written += 1
 
 
@@ -285,16 +320,16 @@ def write_yaml(rows: Iterator[dict[str, str]], out: TextIO) -> None:
                 prefix = "    "
 
 
-def write(n: int, path: Path, *, seed: int = 1, fmt: str = "csv") -> None:
+def write(n: int, path: Path, *, seed: int = 1, fmt: str = "csv", flat: bool = False) -> None:
     """Write the reports to ``path`` (``-`` for standard output), atomically for a file."""
     writers = {"csv": write_csv, "ndjson": write_ndjson, "yaml": write_yaml}
     if str(path) == "-":
-        writers[fmt](generate_rows(n, seed), sys.stdout)
+        writers[fmt](generate_rows(n, seed, flat=flat), sys.stdout)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as out:
-        writers[fmt](generate_rows(n, seed), out)
+        writers[fmt](generate_rows(n, seed, flat=flat), out)
     tmp.replace(path)
 
 
@@ -304,10 +339,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="output file, or - for standard output")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--format", choices=FORMATS, default="csv", help="default csv")
+    parser.add_argument(
+        "--flat",
+        action="store_true",
+        help="no place or category tree: one level of places, every count of the whole",
+    )
     args = parser.parse_args(argv)
     if args.n < 0:
         parser.error("N must be 0 or more")
-    write(args.n, args.out, seed=args.seed, fmt=args.format)
+    write(args.n, args.out, seed=args.seed, fmt=args.format, flat=args.flat)
     return 0
 
 

@@ -340,20 +340,31 @@ def _window_families(
     tiling = _tiling(spans, first, last)
     if tiling is not None:
         return [Family(parent, tuple(sorted(tiling)), "time", True)]
+    # A window inside another window inside the parent bounds it no better than the larger one.
+    largest = _largest(spans)
     if _covers(list(spans.values()), first, last):
-        return [Family(parent, tuple(sorted(spans)), "time", False, union=True)]
+        return [Family(parent, tuple(largest), "time", False, union=True)]
     disjoint = _disjoint(spans)
     families = [Family(parent, tuple(sorted(disjoint)), "time", False)] if len(disjoint) > 1 else []
-    largest = [
-        i
-        for i, (start, end) in spans.items()
-        if not any(
-            j != i and other[0] <= start and end <= other[1] and other != (start, end)
-            for j, other in spans.items()
-        )
-    ]
-    families += [Family(parent, (i,), "time", False) for i in sorted(largest)]
+    # A window already among the disjoint parts says nothing alone that their sum does not say
+    # better (a larger floor, a tighter cap), so only the largest windows left out stand alone.
+    summed = set(disjoint) if len(disjoint) > 1 else set()
+    families += [Family(parent, (i,), "time", False) for i in largest if i not in summed]
     return families
+
+
+def _largest(spans: Mapping[int, Span]) -> list[int]:
+    """The windows inside no other one (of two identical windows, both), in order of id."""
+    by_start = sorted(spans.items(), key=lambda item: (item[1][0], -item[1][1].toordinal()))
+    largest: list[int] = []
+    reach: date | None = None  # the latest end among windows starting earlier
+    for i, (start, end) in by_start:
+        if reach is None or end > reach:
+            largest.append(i)
+            reach = end
+        elif end == reach and spans[largest[-1]] == (start, end):
+            largest.append(i)  # the same window as the last one kept
+    return sorted(largest)
 
 
 def _tiling(spans: Mapping[int, Span], first: date, last: date) -> list[int] | None:
