@@ -537,11 +537,16 @@ def _downward(
     caps: dict[int, Message],
     floors: dict[int, Message],
 ) -> None:
-    """Caps and floors for each part from its parent and siblings, refitted without its origins."""
-    plans: list[tuple[Family, int, bool, _Key, list[_Key]]] = []
+    """Caps and floors for each part from its parent and siblings, refitted without its origins.
+
+    Each part's siblings are its family's posteriors less the few its own origins touch: those
+    are refitted, the rest are shared, so a family of k parts costs k asks, not k².
+    """
+    plans: list[tuple[_SiblingSums, int, bool, _Key, dict[int, _Key]]] = []
     for parent in parents:
         for family in by_parent[parent]:
-            for child in family.children:
+            sums: _SiblingSums | None = None
+            for position, child in enumerate(family.children):
                 rest = families.residual.get(child) == parent and (
                     family.dimension == "category" or family.exhaustive
                 )
@@ -553,39 +558,40 @@ def _downward(
                     and parent not in floors
                 ):
                     continue  # the whole speaks only for the part's own origins: no bound
+                if sums is None:
+                    sums = _SiblingSums(family, refits, up)
                 out_key = refits.ask(parent, excluded, up=False, down=True)
-                sibling_keys = [
-                    refits.ask(c, excluded, up=True, down=False)
-                    for c in family.children
-                    if c != child
-                ]
-                plans.append((family, child, rest, out_key, sibling_keys))
+                touched = {
+                    other: refits.ask(family.children[other], excluded, up=True, down=False)
+                    for other in sums.touched_by(excluded)
+                    if other != position
+                }
+                plans.append((sums, position, rest, out_key, touched))
     refits.run()
-    for family, child, rest, out_key, sibling_keys in plans:
+    for sums, position, rest, out_key, touched in plans:
         out = refits[out_key]
         if out is None:
             continue
-        siblings: list[Summary | None] = [refits[key] for key in sibling_keys]
+        family, child = sums.family, sums.family.children[position]
         if rest:
+            siblings = sums.siblings(position, touched)
             if all(s is not None for s in siblings):
                 up[child] = _residual(child, family, out, [s for s in siblings if s is not None])
             continue
         hull = hulls.get(child)
         if hull is None:
             continue
-        known = [s for s in siblings if s is not None]
-        taken = sum(s.low95 for s in known)
+        taken, others, n_known, origins = sums.without(position, touched)
         cap = out.high95 - taken
-        origins = out.origins.union(*(s.origins for s in known))
+        origins = out.origins | origins
         if cap < hull[1]:
-            arithmetic = f"{out.high95:,} − {taken:,} = {cap:,}" if known else f"{cap:,}"
+            arithmetic = f"{out.high95:,} − {taken:,} = {cap:,}" if n_known else f"{cap:,}"
             message = Message(
                 "cap", child, family, max(cap, 0), 0, max(cap, 0), out.q, origins, arithmetic
             )
             if child not in caps or _tighter(message, caps[child], lower=True):
                 caps[child] = message
-        if family.exhaustive and len(known) == len(siblings):
-            others = sum(s.high95 for s in known)
+        if family.exhaustive and n_known == len(family.children) - 1:
             floor = out.low95 - others
             if floor > hull[0]:
                 message = Message(
@@ -594,6 +600,81 @@ def _downward(
                 )  # fmt: skip
                 if child not in floors or _tighter(message, floors[child], lower=False):
                     floors[child] = message
+
+
+class _SiblingSums:
+    """A family's parts on all their evidence, and sums over them less one part and a few others.
+
+    The sums are read only after ``refits.run()``; a part's posterior refitted without some
+    origins replaces its full one in the sums (``touched``: position → refit key).
+    """
+
+    def __init__(self, family: Family, refits: _Refits, up: Mapping[int, Message]) -> None:
+        self.family = family
+        self.refits = refits
+        self.full_keys = [
+            refits.ask(c, frozenset(), up=True, down=False) for c in family.children
+        ]
+        # Which parts an origin speaks in (its claims or the message it kept): only those
+        # change when that origin is left out.
+        self.speakers: dict[int, list[int]] = defaultdict(list)
+        for position, c in enumerate(family.children):
+            spoken = refits.evidence.origins_of(c)
+            if c in up:
+                spoken = spoken | up[c].origins
+            for origin in spoken:
+                self.speakers[origin].append(position)
+        self._totals: tuple[int, int, int, dict[int, int]] | None = None
+
+    def touched_by(self, excluded: frozenset[int]) -> set[int]:
+        return {p for origin in excluded for p in self.speakers.get(origin, ())}
+
+    def siblings(self, position: int, touched: Mapping[int, _Key]) -> list[Summary | None]:
+        return [
+            self.refits[touched.get(other, key)]
+            for other, key in enumerate(self.full_keys)
+            if other != position
+        ]
+
+    def without(
+        self, position: int, touched: Mapping[int, _Key]
+    ) -> tuple[int, int, int, frozenset[int]]:
+        """Over the known siblings: Σ low95, Σ high95, how many, and their origins."""
+        low, high, known, counts = self._full()
+        change: dict[int, int] = {}
+        for key, sign in ((self.full_keys[position], -1), *((k, 1) for k in touched.values())):
+            summary = self.refits[key]
+            if summary is not None:
+                low += sign * summary.low95
+                high += sign * summary.high95
+                known += sign
+                for origin in summary.origins:
+                    change[origin] = change.get(origin, 0) + sign
+        for other in touched:
+            summary = self.refits[self.full_keys[other]]
+            if summary is not None:
+                low -= summary.low95
+                high -= summary.high95
+                known -= 1
+                for origin in summary.origins:
+                    change[origin] = change.get(origin, 0) - 1
+        gone = [o for o, d in change.items() if d < 0 and counts.get(o, 0) + d <= 0]
+        came = [o for o, d in change.items() if d > 0 and o not in counts]
+        origins = self._union.difference(gone) if gone else self._union
+        return low, high, known, origins.union(came) if came else origins
+
+    def _full(self) -> tuple[int, int, int, dict[int, int]]:
+        if self._totals is None:
+            parts = [s for s in (self.refits[k] for k in self.full_keys) if s is not None]
+            counts: dict[int, int] = defaultdict(int)
+            for part in parts:
+                for origin in part.origins:
+                    counts[origin] += 1
+            self._totals = (
+                sum(p.low95 for p in parts), sum(p.high95 for p in parts), len(parts), counts
+            )
+            self._union = frozenset(counts)
+        return self._totals
 
 
 def _tighter(new: Message, old: Message, *, lower: bool) -> bool:
