@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from casualty_cli import __version__
-from casualty_cli.errors import ExitStatus, Finding, TallyError
+from casualty_cli.errors import ExitStatus, Finding, OutputError, TallyError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -269,13 +269,29 @@ def _resolve_format(output_format: str, output: str | None) -> str:
     return "table" if _is_terminal(sys.stdout) else "csv"
 
 
-def _emit(text: str, output: str | None, inputs: Sequence[str]) -> None:
+def _guarded(paths: Sequence[str], input_settings: dict[str, Any]) -> list[str]:
+    """Every file a command reads, which ``-o`` must never replace: the inputs and --sources."""
+    sources = input_settings.get("sources_file")
+    return [*paths, sources] if sources else list(paths)
+
+
+def _emit(text: str, output: str | None, inputs: Sequence[str], *, table: bool = False) -> None:
+    """Write ``text`` to ``output`` atomically, or to standard output.
+
+    ``table`` is rich's rendering, whose escape codes are meant for the terminal; any other
+    text is data, and user text in it may hold control sequences (OSC 52 writes the clipboard).
+    Files and pipes get the data unchanged, a terminal sees them as visible escapes.
+    """
     if output and output != "-":
         from casualty_cli.output import check_not_an_input, write_atomically
 
         check_not_an_input(output, inputs)
         write_atomically(output, text)
         return
+    if not table and _is_terminal(sys.stdout):
+        from casualty_cli.render.safe import terminal_text
+
+        text = terminal_text(text)
     # Data is UTF-8 whatever the locale says, so that pipes and files carry the same bytes.
     binary = getattr(sys.stdout, "buffer", None)
     if binary is None:
@@ -283,7 +299,17 @@ def _emit(text: str, output: str | None, inputs: Sequence[str]) -> None:
         sys.stdout.flush()
         return
     sys.stdout.flush()
-    binary.write(text.encode("utf-8"))
+    # A buffered write to a pipe whose reader has gone (`| head`) may return a short count
+    # instead of failing: write the rest, so that it always ends in BrokenPipeError.
+    rest = memoryview(text.encode("utf-8"))
+    while rest:
+        written = binary.write(rest)
+        if not written:
+            # Only a non-blocking standard output says "nothing written" without an error.
+            raise OutputError(
+                "standard output accepts no more data", hint="write to a file with -o"
+            )
+        rest = rest[written:]
     binary.flush()
 
 
@@ -364,7 +390,7 @@ def reconcile_command(
             result, fmt, stream, excel_safe=excel_safe, version=__version__
         ),
         output,
-        paths,
+        _guarded(paths, input_settings),
     )
 
 
@@ -435,7 +461,7 @@ def explain_command(
         buffer = io.StringIO()
         write_explain_json(result, buffer, version=__version__)
         text = buffer.getvalue()
-    _emit(text, output, paths)
+    _emit(text, output, _guarded(paths, input_settings), table=chosen == "text")
 
 
 # --- tally diff -----------------------------------------------------------------------------
@@ -560,7 +586,7 @@ def _run_diff(
                 found, fmt, stream, excel_safe=excel_safe, version=__version__
             ),
             output,
-            paths,
+            _guarded(paths, input_settings),
         )
         return bool(found)
     from casualty_cli.engine.fuse import fuse_threads
@@ -592,7 +618,7 @@ def _run_diff(
             comparison, fmt, stream, excel_safe=excel_safe, version=__version__
         ),
         output,
-        paths,
+        _guarded(paths, input_settings),
     )
     return comparison.differs(fail_on_any=fail_on_any)
 
@@ -611,7 +637,7 @@ def _render(
         buffer = io.StringIO()
         write(chosen, buffer)
         text = buffer.getvalue()
-    _emit(text, output, inputs)
+    _emit(text, output, inputs, table=chosen == "table")
 
 
 # --- tally validate -------------------------------------------------------------------------
@@ -661,7 +687,7 @@ def validate_command(
         table=lambda console: findings_table(findings, console) if findings else None,
         output=output,
     )
-    _emit(text, output, paths)
+    _emit(text, output, _guarded(paths, input_settings), table=chosen == "table")
     errors = len(result.errors)
     warnings = len(result.findings) - errors
     summary = f"{_plural(result.reports, 'report')} in {_plural(len(result.files), 'file')}: " + (
@@ -769,7 +795,7 @@ def parse_command(
 
         write_ndjson(records, buffer)
         text = buffer.getvalue()
-    _emit(text, None, ())
+    _emit(text, None, (), table=chosen == "table")
     refused = [r for r in reports if not r.understood]
     for report in refused:
         from casualty_cli.render.safe import terminal_text

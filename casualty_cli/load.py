@@ -103,7 +103,12 @@ def load_reports(
     loaded = check_reports(paths, options=options)
     if not loaded.valid or loaded.table is None:
         raise InvalidInput.from_findings(loaded.findings)
-    return loaded.table
+    # The table holds the warnings about its rows; the readers' own (a file with no reports, a
+    # skipped HXL row) must reach standard error and the notes as well.
+    warnings = tuple(f for f in loaded.findings if not f.is_error)
+    if warnings == loaded.table.findings:
+        return loaded.table
+    return _with_findings(loaded.table, warnings)
 
 
 def check_reports(

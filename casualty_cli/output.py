@@ -30,19 +30,16 @@ def check_not_an_input(output: str, inputs: Iterable[str]) -> None:
 def write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder, then rename.
 
-    A failure leaves the earlier file untouched and no temporary file behind.
+    The temporary file is flushed to disk before the rename, so that ``path`` only ever holds
+    the earlier bytes or all of the new ones, even if tally is killed or the machine stops.  A
+    failure (or Ctrl-C) leaves the earlier file untouched and no temporary file behind; only a
+    SIGKILL, which nothing can catch, may leave a hidden ``.NAME.*.tmp`` file.
     """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent
     try:
-        handle = tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=folder,
-            prefix=f".{target.name}.",
-            suffix=".tmp",
-            delete=False,
+        descriptor, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{target.name}.", suffix=".tmp"
         )
     except OSError as error:
         raise OutputError(
@@ -51,16 +48,15 @@ def write_atomically(path: str, text: str) -> None:
             hint="check that the folder exists and is writable",
         ) from None
     try:
-        with handle:
+        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(handle.name, target.stat().st_mode & 0o777)
-        os.replace(handle.name, target)
+        os.chmod(temporary, _mode(target))
+        os.replace(temporary, target)
     except BaseException as error:
         with contextlib.suppress(OSError):
-            os.unlink(handle.name)
+            os.unlink(temporary)
         if isinstance(error, OSError):
             raise OutputError(
                 f"cannot write {path}: {error.strerror or error}",
@@ -68,3 +64,27 @@ def write_atomically(path: str, text: str) -> None:
                 hint="check the disk space and permissions",
             ) from None
         raise
+    _sync_folder(folder)
+
+
+def _mode(target: Path) -> int:
+    """The earlier file's permissions; for a new file, what ``open()`` would give it.
+
+    mkstemp makes the temporary file private (0600): kept, a published CSV would be unreadable
+    to the web server or colleague it is meant for.
+    """
+    with contextlib.suppress(OSError):
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename itself lives in the folder: flush it too, where the system allows it.
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

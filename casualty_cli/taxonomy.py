@@ -50,8 +50,12 @@ class CategoryTree:
 
     def _ancestors(self, name: str) -> tuple[str, ...]:
         chain: list[str] = []
+        # A cycle ({a: [b], b: [a]}) is already an error finding of build_category_tree: stop at
+        # it instead of walking it forever.
+        seen = {name_key(name)}
         parent = self.parent_of.get(name_key(name))
-        while parent is not None and name_key(parent) != ROOT_CATEGORY:
+        while parent is not None and name_key(parent) not in seen | {ROOT_CATEGORY}:
+            seen.add(name_key(parent))
             chain.append(parent)
             parent = self.parent_of.get(name_key(parent))
         return tuple(reversed(chain))

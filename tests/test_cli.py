@@ -334,19 +334,6 @@ def test_sources_file_grades_csv_reports_and_resolves_aliases(
     assert estimate["origins"] == 2  # without the alias, two origins
 
 
-@pytest.mark.parametrize("args", [["validate"], ["validate", "-"], ["reconcile", "-"]])
-def test_a_terminal_is_never_read_as_standard_input(
-    args: list[str], runner: CliRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import casualty_cli.cli as cli
-
-    # Standard input is a terminal: tally must say so and stop, never wait for typing.
-    monkeypatch.setattr(cli, "_is_terminal", lambda stream: stream is sys.stdin)
-    result = runner.invoke(main, args)
-    assert result.exit_code == 2
-    assert "pipe" in result.stderr
-
-
 @pytest.mark.parametrize(
     ("phrase", "readings"),
     [

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casualty_cli.engine.coherence import pava, project_family, variance
+from casualty_cli.engine.coherence import pava, project_family, project_group, variance
+from casualty_cli.engine.families import Family
 from casualty_cli.estimates import Estimate
 from casualty_cli.load import LoadOptions, build_table
 from casualty_cli.readers import read_document
@@ -31,6 +32,62 @@ def test_a_coherent_family_does_not_move() -> None:
 
 def test_h10b_pava_pools_a_falling_chain_by_precision() -> None:
     assert pava([800, 700], [1 / 400, 1 / 100]) == pytest.approx([720, 720])
+
+
+def _closest_by_enumeration(
+    x: dict[int, float], v: dict[int, float], rows: list[tuple[int, tuple[int, ...]]]
+) -> dict[int, float]:
+    """The projection by brute force: every set of constraints held as equalities, solved with
+    Lagrange multipliers; the nearest of the points that meet every constraint."""
+    import itertools
+
+    import numpy as np
+
+    scopes = sorted(x)
+    a = np.zeros((len(rows), len(scopes)))
+    for r, (parent, children) in enumerate(rows):
+        a[r, scopes.index(parent)] += 1
+        for child in children:
+            a[r, scopes.index(child)] -= 1
+    b = np.array([x[s] for s in scopes])
+    w = np.array([v[s] for s in scopes])
+    best: tuple[float, list[float]] | None = None
+    for k in range(len(rows) + 1):
+        for active in itertools.combinations(range(len(rows)), k):
+            point = b.copy()
+            if active:
+                sub = a[list(active)]
+                lam = np.linalg.lstsq((sub * w) @ sub.T, -sub @ b, rcond=None)[0]
+                point = b + w * (sub.T @ lam)
+            if (a @ point >= -1e-7).all():
+                distance = float(((point - b) ** 2 / w).sum())
+                if best is None or distance < best[0] - 1e-9:
+                    best = (distance, point.tolist())
+    assert best is not None
+    return dict(zip(scopes, best[1], strict=True))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 2000), min_size=5, max_size=5),
+    st.lists(st.sampled_from([1.0, 9.0, 400.0, 1e6]), min_size=5, max_size=5),
+)
+def test_tangled_families_are_projected_to_the_nearest_coherent_point(
+    best: list[int], weights: list[float]
+) -> None:
+    # 0 ⊇ {1, 2}, 2 ⊇ {3, 4}, and the chain 1 → 0 (cumulative): three constraints sharing scopes,
+    # with variances six orders of magnitude apart, as on real series.
+    x = {s: float(value) for s, value in enumerate(best)}
+    v = dict(enumerate(weights))
+    group: list[Family | list[int]] = [
+        Family(0, (1, 2), "category", False),
+        Family(2, (3, 4), "category", False),
+        [1, 0],
+    ]
+    expected = _closest_by_enumeration(dict(x), v, [(0, (1, 2)), (2, (3, 4)), (0, (1,))])
+    project_group(x, v, group)
+    assert x == pytest.approx(expected, abs=1e-6 * max(1.0, max(best)))
+    assert x[0] >= x[1] + x[2] - 1e-6 and x[2] >= x[3] + x[4] - 1e-6
 
 
 @pytest.mark.parametrize(

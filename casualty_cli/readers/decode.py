@@ -140,6 +140,22 @@ def _strict(data: bytes, start: int, codec: str, name: str) -> str:
         return data[start:].decode(codec) if start else data.decode(codec)
     except UnicodeDecodeError as error:
         raise _decode_error(data, start, codec, name, error) from None
+    except LookupError:
+        # codecs.lookup knows rot13, base64 and zlib too, but they map bytes to bytes, not text.
+        raise InputError(
+            f"{codec!r} is not a text encoding",
+            location=Location(name),
+            hint="use a Python codec name such as utf-8, cp1252, cp1256 or latin-1",
+            code="unknown-encoding",
+        ) from None
+    except UnicodeError as error:
+        # A few codecs (idna, undefined) fail without saying where.
+        raise InputError(
+            f"not valid {_LABELS.get(codec, codec)}: {error}",
+            location=Location(name),
+            hint="check --encoding, or save the file as UTF-8",
+            code="bad-encoding",
+        ) from None
 
 
 def _decode_error(
@@ -147,7 +163,11 @@ def _decode_error(
 ) -> InputError:
     offset = start + error.start
     # Decode the good prefix to count its lines: exact for any codec, and only on the error path.
-    prefix = data[start:offset].decode(codec, errors="replace")
+    try:
+        prefix = data[start:offset].decode(codec, errors="replace")
+    except UnicodeError:
+        # A codec without the "replace" handler (idna): count the line breaks of the bytes.
+        prefix = data[start:offset].decode("latin-1")
     line = line_of(prefix, len(prefix))
     label = _LABELS.get(codec, codec)
     bad = data[offset : offset + 1].hex().upper()

@@ -261,6 +261,31 @@ class _CarefulChunks:
             yield line
 
     def _recover(self, error: csv.Error, start: int) -> list[str]:
+        self._refuse(error, start)
+        # Text after a closing quote ("a" b): read the row as the csv module's lenient mode does.
+        self.findings.append(
+            Finding(
+                "text-after-quote",
+                "text after the closing quote of a field",
+                Location(self.name, start),
+                hint='put the whole field inside the quotes, e.g. "Khan Younis, south"',
+                severity=Severity.WARNING,
+            )
+        )
+        try:
+            return next(_reader(self.consumed, self.delimiter, strict=False), [])
+        except csv.Error as lenient:
+            # Read leniently, the row can still hold a field over the limit.
+            self._refuse(lenient, start)
+            raise InputError(
+                f"cannot read the row at line {start}: {lenient}",
+                location=Location(self.name, start),
+                hint='check the quotes of this row: double every quote inside a quoted field ("")',
+                code="unterminated-quote",
+            ) from None
+
+    def _refuse(self, error: csv.Error, start: int) -> None:
+        """Raise the InputError for the csv errors no row can be read past."""
         message = str(error)
         if "field larger than field limit" in message:
             raise InputError(
@@ -276,17 +301,6 @@ class _CarefulChunks:
                 hint='close the quote, and double every quote inside a quoted field ("")',
                 code="unterminated-quote",
             )
-        # Text after a closing quote ("a" b): read the row as the csv module's lenient mode does.
-        self.findings.append(
-            Finding(
-                "text-after-quote",
-                "text after the closing quote of a field",
-                Location(self.name, start),
-                hint='put the whole field inside the quotes, e.g. "Khan Younis, south"',
-                severity=Severity.WARNING,
-            )
-        )
-        return next(_reader(self.consumed, self.delimiter, strict=False), [])
 
 
 # --- reading a large input in two processes ------------------------------------------------------
@@ -338,9 +352,10 @@ def _read_halves(
             # its lines count from its first, so they move down by the lines of the first part.
             while (part := child.receive()) is not None:
                 table.join(part, reader.line_num)
-    except (csv.Error, OSError, _ChildFailed):
+    except (csv.Error, OSError, _ChildFailed, InputError):
         # A csv error may be the cut's (inside a quoted field after all) or the input's: reading
-        # the whole input again tells which, and places it.
+        # the whole input again tells which, and places it.  An InputError (a bad header) may
+        # hide one that a single read meets first, such as an unterminated quote.
         return None
     return table
 

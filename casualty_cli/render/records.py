@@ -1,7 +1,8 @@
 """Machine formats for any list of flat records: CSV, TSV, JSON, NDJSON and Markdown.
 
 Data never goes through rich: it is written as plain UTF-8 text with LF line ends, integers
-without separators, keys in a fixed order, and no NaN.
+without separators, keys in a fixed order, and no NaN.  JSON escapes every control and bidi
+character, so that even printed on a terminal it cannot drive it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
-from casualty_cli.render.safe import markdown_cell, spreadsheet_cell
+from casualty_cli.render.safe import json_text, markdown_cell, spreadsheet_cell
 
 Record = Mapping[str, Any]
 
@@ -121,13 +122,14 @@ def _quoter(delimiter: str) -> Callable[[str], str]:
 
 
 def write_json(document: Mapping[str, Any], stream: IO[str]) -> None:
-    json.dump(document, stream, ensure_ascii=False, allow_nan=False, indent=2)
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2)
+    stream.write(json_text(text))
     stream.write("\n")
 
 
 def write_ndjson(records: Sequence[Record], stream: IO[str]) -> None:
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False, allow_nan=False))
+        stream.write(json_text(json.dumps(record, ensure_ascii=False, allow_nan=False)))
         stream.write("\n")
 
 

@@ -23,6 +23,16 @@ def terminal_text(text: str) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
+def json_text(document: str) -> str:
+    """Escape, as ``\\uXXXX``, the characters of a JSON text that a terminal would act on.
+
+    ``json.dumps(ensure_ascii=False)`` escapes C0 controls but writes DEL, the C1 controls
+    (U+009B is a CSI in some terminals) and the bidi controls raw.  They only ever stand inside
+    strings, where the escape means the same character: the data round-trips unchanged.
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+
+
 def spreadsheet_cell(text: str) -> str:
     """Neutralise a cell a spreadsheet would run as a formula (OWASP); leave numbers alone."""
     if text.startswith(_FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
