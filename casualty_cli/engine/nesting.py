@@ -229,7 +229,7 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
         refits = _Refits(base, evidence, up_summary, direct_summary)
         _downward(parents, by_parent, families, refits, origins_of, hulls, up, caps, floors)
 
-    final, placed = _final(base, evidence, n_scopes)
+    final, placed = _final(base, evidence, direct)
     messages: dict[int, list[Message]] = defaultdict(list)
     message_support: dict[int, float] = {}
     for message, position in placed:
@@ -240,12 +240,13 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
 
 
 def _final(
-    base: ScopeClaims, evidence: _Evidence, n_scopes: int
+    base: ScopeClaims, evidence: _Evidence, direct: Fusion
 ) -> tuple[Fusion, list[tuple[Message, int]]]:
-    """Every scope fused with its claims and the messages it keeps, in one call.
+    """Every scope fused with its claims and the messages it keeps.
 
     The claims keep their positions; message claims follow them, and bounds are numbered
-    −1, −2, … in ``placed``.
+    −1, −2, … in ``placed``.  Only the scopes that kept a message are fused again: a scope's
+    fusion depends on its own claims alone, so the others keep their direct one, bit for bit.
     """
     claims = base.claims
     kept = sorted(
@@ -257,23 +258,68 @@ def _final(
     two_sided = [m for m in kept if m.is_claim]
     bounds = [m for m in kept if not m.is_claim]
     n_claims = claims.scope.size
-    extra = ClaimArrays.from_rows((m.target, m.kernel, m.q) for m in two_sided)
-    all_claims = ClaimArrays(
-        scope=np.concatenate([claims.scope, extra.scope]),
-        q=np.concatenate([claims.q, extra.q]),
-        comp_claim=np.concatenate([claims.comp_claim, extra.comp_claim + n_claims]),
-        comp_low=np.concatenate([claims.comp_low, extra.comp_low]),
-        comp_high=np.concatenate([claims.comp_high, extra.comp_high]),
-        comp_weight=np.concatenate([claims.comp_weight, extra.comp_weight]),
+    if not kept:
+        return direct, []
+    targets = np.unique(np.array([m.target for m in kept], np.int64))
+    local = np.full(direct.best.size, -1, np.int64)
+    local[targets] = np.arange(targets.size)
+    rows = np.flatnonzero(local[claims.scope] >= 0)  # the claims of those scopes
+    position = np.full(n_claims, -1, np.int64)
+    position[rows] = np.arange(rows.size)
+    comps = np.flatnonzero(position[claims.comp_claim] >= 0)
+    extra = ClaimArrays.from_rows((int(local[m.target]), m.kernel, m.q) for m in two_sided)
+    part = fuse(
+        ClaimArrays(
+            scope=np.concatenate([local[claims.scope[rows]], extra.scope]),
+            q=np.concatenate([claims.q[rows], extra.q]),
+            comp_claim=np.concatenate(
+                [position[claims.comp_claim[comps]], extra.comp_claim + rows.size]
+            ),
+            comp_low=np.concatenate([claims.comp_low[comps], extra.comp_low]),
+            comp_high=np.concatenate([claims.comp_high[comps], extra.comp_high]),
+            comp_weight=np.concatenate([claims.comp_weight[comps], extra.comp_weight]),
+        ),
+        BoundArrays.from_rows(
+            (int(local[m.target]), m.kind == "cap", m.value, m.q) for m in bounds
+        ),
+        n_scopes=targets.size,
     )
-    fusion = fuse(
-        all_claims,
-        BoundArrays.from_rows((m.target, m.kind == "cap", m.value, m.q) for m in bounds),
-        n_scopes=n_scopes,
-    )
+    fusion = _spliced(direct, part, targets, rows)
     placed = [(m, n_claims + i) for i, m in enumerate(two_sided)]
     placed += [(m, -1 - i) for i, m in enumerate(bounds)]
     return fusion, placed
+
+
+def _spliced(direct: Fusion, part: Fusion, targets: IntArray, rows: IntArray) -> Fusion:
+    """``direct`` with the scopes ``targets`` (and their claims ``rows``) taken from ``part``,
+    whose own claims follow theirs (the message claims, appended to every claim)."""
+    per_scope = {}
+    for name in (
+        "best", "low", "high", "low95", "high95", "hull_low", "hull_high", "mode_low", "mode_high"
+    ):  # fmt: skip
+        values = np.array(getattr(direct, name), copy=True)
+        values[targets] = getattr(part, name)
+        per_scope[name] = values
+    support = np.concatenate([direct.support, part.support[rows.size :]])
+    support[rows] = part.support[: rows.size]
+    # Segments: each scope's run, from ``part`` for the targets, else from ``direct``.
+    length = np.diff(direct.segment_start)
+    length[targets] = np.diff(part.segment_start)
+    first = direct.segment_start[:-1].copy()  # where each run starts in the joined arrays
+    first[targets] = part.segment_start[:-1] + direct.segment_low.size
+    within = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    picks = np.repeat(first, length) + within
+    return Fusion(
+        **per_scope,
+        support=support,
+        bound_low=part.bound_low,
+        bound_high=part.bound_high,
+        bound_support=part.bound_support,
+        segment_start=np.concatenate([np.zeros(1, np.int64), np.cumsum(length)]),
+        segment_low=np.concatenate([direct.segment_low, part.segment_low])[picks],
+        segment_high=np.concatenate([direct.segment_high, part.segment_high])[picks],
+        segment_mass=np.concatenate([direct.segment_mass, part.segment_mass])[picks],
+    )
 
 
 def _summary(fusion: Fusion, index: int, q: float, origins: frozenset[int]) -> Summary:
@@ -612,9 +658,7 @@ class _SiblingSums:
     def __init__(self, family: Family, refits: _Refits, up: Mapping[int, Message]) -> None:
         self.family = family
         self.refits = refits
-        self.full_keys = [
-            refits.ask(c, frozenset(), up=True, down=False) for c in family.children
-        ]
+        self.full_keys = [refits.ask(c, frozenset(), up=True, down=False) for c in family.children]
         # Which parts an origin speaks in (its claims or the message it kept): only those
         # change when that origin is left out.
         self.speakers: dict[int, list[int]] = defaultdict(list)
@@ -671,7 +715,10 @@ class _SiblingSums:
                 for origin in part.origins:
                     counts[origin] += 1
             self._totals = (
-                sum(p.low95 for p in parts), sum(p.high95 for p in parts), len(parts), counts
+                sum(p.low95 for p in parts),
+                sum(p.high95 for p in parts),
+                len(parts),
+                counts,
             )
             self._union = frozenset(counts)
         return self._totals
