@@ -121,20 +121,33 @@ def reconcile_by_objects(table: ReportTable, *, targets: Sequence[Target] = ()) 
 
 
 class NestingOfScope(NamedTuple):
-    """What the families told one scope: the messages it kept, their origins, its flags."""
+    """What the families told one scope: the messages it kept, their origins, its flags.
+
+    ``disputing`` are the bands of the sums and residuals it kept that are sure enough to
+    dispute its own claims (``disputed_by_message``).
+    """
 
     received: tuple[Received, ...] = ()
     origins: frozenset[str] = frozenset()
     flags: frozenset[str] = frozenset()
     has_sum: bool = False
+    disputing: tuple[tuple[int, int], ...] = ()
 
 
 def nesting_of(
-    nested: Nested | None, scope: int, scopes: Sequence[Scope], names: Sequence[str]
+    nested: Nested | None,
+    scope: int,
+    scopes: Sequence[Scope],
+    names: Sequence[str],
+    *,
+    audit: bool = True,
 ) -> NestingOfScope:
+    """The scope's messages as the estimate tells them; ``audit=False`` leaves out ``received``
+    (the families by name, for ``explain``), which is what costs."""
     if nested is None:
         return NestingOfScope()
     messages = nested.messages.get(scope, [])
+    support = nested.message_support
     received = tuple(
         Received(
             kind=m.kind,
@@ -144,16 +157,23 @@ def nesting_of(
             low=m.low,
             high=m.high,
             q=m.q,
-            support=nested.message_support.get(id(m)),
+            support=support.get(id(m)),
             arithmetic=m.arithmetic,
         )
+        for m in (messages if audit else ())
+    )
+    disputing = tuple(
+        (m.low, m.high)
         for m in messages
+        if m.kind in ("sum", "residual")
+        and m.q >= DISPUTE_MIN_Q
+        and (support.get(id(m)) or 0.0) >= CONTESTED_BELOW
     )
     origins = frozenset(names[o] for m in messages for o in m.origins)
     flags = frozenset(nested.flags.get(scope, ()))
     if scope in nested.families.residual:
         flags |= {"residual_derived"}
-    return NestingOfScope(received, origins, flags, any(m.is_claim for m in messages))
+    return NestingOfScope(received, origins, flags, any(m.is_claim for m in messages), disputing)
 
 
 def _claim_arrays(claim_set: ClaimSet) -> ClaimArrays:
@@ -171,22 +191,31 @@ def _status(support: float) -> Status:
     return Status.USED
 
 
-def _estimate(
-    table: ReportTable,
+class EstimateFigures(NamedTuple):
+    """An estimate's columns beyond its fusion: what the CSV needs, without the audit trail."""
+
+    claimed_min: int | None
+    claimed_max: int | None
+    conservative: int | None
+    reports: int
+    origins: int
+    flags: tuple[str, ...]
+    origin_names: tuple[str, ...]
+
+
+def estimate_figures(
     claim_set: ClaimSet,
     scope: int,
     records: list[Record],
     fusion: Fusion,
     support: dict[int, float],
-    rank: int,
     nesting: NestingOfScope | None = None,
-) -> Estimate:
+) -> EstimateFigures:
     nesting = nesting or NestingOfScope()
     used = [r.claim for r in records if r.status is Status.USED and r.claim is not None]
     supports = [support[id(claim)] for claim in used]
     statuses = [_status(s) for s in supports]
     kept = [c for c, status in zip(used, statuses, strict=True) if status is not Status.DISCOUNTED]
-    evidence, derivations = _audit(table, records, support)
     rows = {row for claim in used for row in claim.rows}
     rows |= {
         r.row
@@ -210,45 +239,66 @@ def _estimate(
         for claim, s in zip(used, supports, strict=True)
         if claim.q >= DISPUTE_MIN_Q and s >= CONTESTED_BELOW
     ]
-    if _disputed(used, supports) or disputed_by_message(strong, nesting.received):
+    if _disputed(used, supports) or disputed_by_message(strong, nesting.disputing):
         flags.add("disputed")
     if scope in claim_set.revised:
         flags.add("downward_revision")
     if scope in claim_set.inconsistent:
         flags.add("same_origin_inconsistent")
-    return Estimate(
-        rank=rank,
-        scope=claim_set.scopes[scope],
-        best=int(fusion.best[scope]),
-        low=low,
-        high=high,
-        low95=int(fusion.low95[scope]),
-        high95=int(fusion.high95[scope]),
+    return EstimateFigures(
         claimed_min=min((c.stated[0] for c in kept), default=None),
         claimed_max=max((c.stated[1] for c in kept), default=None),
         conservative=min((c.conservative for c in kept), default=None),
         reports=len(rows),
         origins=len(informed),
         flags=tuple(flag for flag in FLAG_ORDER if flag in flags),
+        origin_names=tuple(origins),
+    )
+
+
+def _estimate(
+    table: ReportTable,
+    claim_set: ClaimSet,
+    scope: int,
+    records: list[Record],
+    fusion: Fusion,
+    support: dict[int, float],
+    rank: int,
+    nesting: NestingOfScope | None = None,
+    figures: EstimateFigures | None = None,
+) -> Estimate:
+    nesting = nesting or NestingOfScope()
+    if figures is None:
+        figures = estimate_figures(claim_set, scope, records, fusion, support, nesting)
+    evidence, derivations = _audit(table, records, support)
+    return Estimate(
+        rank=rank,
+        scope=claim_set.scopes[scope],
+        best=int(fusion.best[scope]),
+        low=int(fusion.low[scope]),
+        high=int(fusion.high[scope]),
+        low95=int(fusion.low95[scope]),
+        high95=int(fusion.high95[scope]),
+        claimed_min=figures.claimed_min,
+        claimed_max=figures.claimed_max,
+        conservative=figures.conservative,
+        reports=figures.reports,
+        origins=figures.origins,
+        flags=figures.flags,
         evidence=evidence,
         derivations=derivations,
-        origin_names=tuple(origins),
+        origin_names=figures.origin_names,
         received=nesting.received,
     )
 
 
-def disputed_by_message(strong: Sequence[tuple[int, int]], received: Sequence[Received]) -> bool:
+def disputed_by_message(strong: Sequence[tuple[int, int]], sums: Sequence[tuple[int, int]]) -> bool:
     """A sum of parts disjoint from a strong claim of the scope's own (statistics.md H10).
 
-    ``strong`` are the supports of the scope's claims with q ≥ .5 and support ≥ .20.
+    ``strong`` are the supports of the scope's claims with q ≥ .5 and support ≥ .20; ``sums``
+    the bands of the sums and residuals it kept with q ≥ .5 and support ≥ .20
+    (``NestingOfScope.disputing``).
     """
-    sums = [
-        (r.low, r.high)
-        for r in received
-        if r.kind in ("sum", "residual")
-        and r.q >= DISPUTE_MIN_Q
-        and (r.support or 0.0) >= CONTESTED_BELOW
-    ]
     return any(
         a_high < b_low or b_high < a_low for a_low, a_high in strong for b_low, b_high in sums
     )

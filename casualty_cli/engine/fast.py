@@ -27,8 +27,9 @@ Estimates are kept as columns; their objects, with the audit trail, are made onl
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, NamedTuple
@@ -73,11 +74,13 @@ from casualty_cli.reconciliation import (
     DISPUTE_MIN_Q,
     FLAG_ORDER,
     WIDE_RANGE_RATIO,
+    EstimateFigures,
     Target,
     _estimate,
     _status,
     _used_reason,
     disputed_by_message,
+    estimate_figures,
     nesting_of,
 )
 
@@ -183,25 +186,40 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     rank_of[ranked] = np.arange(1, ranked.size + 1)
     # Scope objects made once for every family member's name, not one by one.
     named: Sequence[Scope] = nested.scopes if nested is not None else scopes
-    slow_estimates = {
-        scope_id: _estimate(
-            table, slow_set, scope_id, records, fusion, slow_support, int(rank_of[scope_id]),
-            nesting_of(nested, scope_id, named, origin_names),
+    # The Python path's columns now; its Estimate objects, with their audit trail, on demand.
+    slow_figures = {
+        scope_id: estimate_figures(
+            slow_set, scope_id, records, fusion, slow_support,
+            nesting_of(nested, scope_id, named, origin_names, audit=False),
         )
         for scope_id, records in by_scope.items()
     }  # fmt: skip
+
+    @functools.cache
+    def slow_estimates() -> dict[int, Estimate]:
+        return {
+            scope_id: _estimate(
+                table, slow_set, scope_id, records, fusion, slow_support, int(rank_of[scope_id]),
+                nesting_of(nested, scope_id, named, origin_names), slow_figures[scope_id],
+            )
+            for scope_id, records in by_scope.items()
+        }  # fmt: skip
+
+    def received(scope_id: int) -> tuple[Received, ...]:
+        return nesting_of(nested, scope_id, named, origin_names).received
+
     figures = _fast_figures(quantities, codes, fast, fast_support, fusion)
-    patches = _patches(nested, figures, fast, fast_support, quantities, codes, scopes, origin_names)
-    columns = _columns(table, ids, scopes, ranked, fusion, figures, slow_estimates, patches)
+    patches = _patches(nested, figures, fast, fast_support, quantities, codes, origin_names)
+    columns = _columns(table, ids, scopes, ranked, fusion, figures, slow_figures, patches)
 
     def build() -> tuple[Estimate, ...]:
         return _estimates(
             table, codes, scopes, ranked, rank_of, fusion, fast, fast_support, figures,
-            origin_names, slow_estimates, patches,
+            origin_names, slow_estimates(), patches, received,
         )  # fmt: skip
 
     def phrases() -> list[str | None]:
-        return _phrases(table, fast, slow_estimates, ranked, len(scopes))
+        return _phrases(table, fast, slow_estimates(), ranked, len(scopes))
 
     if nested is not None:
         notes += nested.notes
@@ -1055,7 +1073,7 @@ def _columns(
     ranked: IntArray,
     fusion: Fusion,
     figures: _Figures,
-    slow_estimates: dict[int, Estimate],
+    slow_estimates: Mapping[int, EstimateFigures],
     patches: dict[int, _Patch],
 ) -> EstimateColumns:
     """The contract's columns in rank order, from level texts and per-scope arrays."""
@@ -1140,11 +1158,10 @@ def _columns(
 
 
 class _Patch(NamedTuple):
-    """A column-wise scope's flags and origins once its families have spoken, and what they said."""
+    """A column-wise scope's flags and origins once its families have spoken."""
 
     flags: tuple[str, ...]
     origins: int
-    received: tuple[Received, ...]
 
 
 def _patches(
@@ -1154,7 +1171,6 @@ def _patches(
     support: FloatArray,
     quantities: _Quantities,
     codes: _Codes,
-    scopes: Sequence[Scope],
     origin_names: Sequence[str],
 ) -> dict[int, _Patch]:
     """``reconciliation._estimate``'s flags for the fast scopes that took part in a family."""
@@ -1170,7 +1186,7 @@ def _patches(
             continue  # a scope of the Python path: its Estimate has it already
         start, n = int(figures.claim_start[at]), int(figures.origins[at])
         claims = figures.claims_by_scope[start : start + n]
-        nesting = nesting_of(nested, scope_id, nested.scopes, origin_names)
+        nesting = nesting_of(nested, scope_id, nested.scopes, origin_names, audit=False)
         informed = {origin_names[o] for o in fast.origin[claims].tolist()} | nesting.origins
         flags = set(flag_sets[int(figures.flag_bits[at])]) - {"single_source"}
         flags |= nesting.flags
@@ -1184,10 +1200,10 @@ def _patches(
             )
             if q >= DISPUTE_MIN_Q and s >= CONTESTED_BELOW
         ]
-        if disputed_by_message(strong, nesting.received):
+        if disputed_by_message(strong, nesting.disputing):
             flags.add("disputed")
         patches[scope_id] = _Patch(
-            tuple(flag for flag in FLAG_ORDER if flag in flags), len(informed), nesting.received
+            tuple(flag for flag in FLAG_ORDER if flag in flags), len(informed)
         )
     return patches
 
@@ -1249,6 +1265,7 @@ def _estimates(
     origin_names: Sequence[str],
     slow_estimates: dict[int, Estimate],
     patches: dict[int, _Patch],
+    received: Callable[[int], tuple[Received, ...]],
 ) -> tuple[Estimate, ...]:
     """Every Estimate object with its audit trail, in rank order (made only when asked for)."""
     out: list[Estimate | None] = [None] * ranked.size
@@ -1263,7 +1280,7 @@ def _estimates(
             made = out[rank - 1]
             if made is not None:
                 out[rank - 1] = replace(
-                    made, flags=patch.flags, origins=patch.origins, received=patch.received
+                    made, flags=patch.flags, origins=patch.origins, received=received(scope_id)
                 )
     done = tuple(e for e in out if e is not None)
     if len(done) != ranked.size:
