@@ -12,13 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any, Protocol
-
-from rich import box
-from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from casualty_cli.estimates import ESTIMATE_FIELDS, Estimate, Reconciliation, Scope
 from casualty_cli.model import ROOT_CATEGORY, Outcome
@@ -29,6 +23,12 @@ from casualty_cli.render.records import (
     write_ndjson,
 )
 from casualty_cli.render.safe import markdown_cell, terminal_text
+
+if TYPE_CHECKING:
+    # rich is imported by the table's functions only: data formats never need it.
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 ESTIMATE_FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "ndjson", "markdown")
 
@@ -332,11 +332,17 @@ def range_bar(estimate: Estimate, scale: BarScale, width: int = BAR_WIDTH) -> st
 
 
 def _safe(text: str, style: str = "") -> Text:
+    from rich.text import Text
+
     # Text() is never parsed as markup; terminal_text() stops control characters and bidi tricks.
     return Text(terminal_text(text), style=style)
 
 
 def _estimates_grid(result: Reconciliation, scale: BarScale, width: int) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(box=box.SIMPLE_HEAD, highlight=False, pad_edge=False, show_edge=False)
     table.add_column("rank", justify="right", no_wrap=True)
     table.add_column("what", overflow="fold")
@@ -371,6 +377,8 @@ def _bar_width(result: Reconciliation, scale: BarScale, console: Console) -> int
 
     A cropped bar would mislead and folded place names are hard to read, so the bar gives way.
     """
+    from rich.measure import Measurement
+
     narrow = _estimates_grid(result, scale, MIN_BAR_WIDTH)
     natural = Measurement.get(console, console.options, narrow).maximum
     return max(MIN_BAR_WIDTH, min(BAR_WIDTH, MIN_BAR_WIDTH + console.width - natural))
@@ -378,6 +386,8 @@ def _bar_width(result: Reconciliation, scale: BarScale, console: Console) -> int
 
 def estimates_table(result: Reconciliation, console: Console) -> None:
     """Headline, ranked table with range bars, legend and notes (contract.md section 2)."""
+    from rich.text import Text
+
     top = top_estimate(result)
     if top is None:
         console.print(Text("No estimate: no report could be used."), highlight=False)
