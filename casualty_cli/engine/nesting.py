@@ -627,9 +627,13 @@ def _downward(
         hull = hulls.get(child)
         if hull is None:
             continue
-        taken, others, n_known, origins = sums.without(position, touched)
+        taken, others, n_known = sums.without(position, touched)
         cap = out.high95 - taken
-        origins = out.origins | origins
+        floor = out.low95 - others
+        exhaustive = family.exhaustive and n_known == len(family.children) - 1
+        if cap >= hull[1] and not (exhaustive and floor > hull[0]):
+            continue  # no bound tighter than what the part says itself: no message
+        origins = out.origins | sums.origins_without(position, touched)
         if cap < hull[1]:
             arithmetic = f"{out.high95:,} − {taken:,} = {cap:,}" if n_known else f"{cap:,}"
             message = Message(
@@ -637,15 +641,13 @@ def _downward(
             )
             if child not in caps or _tighter(message, caps[child], lower=True):
                 caps[child] = message
-        if family.exhaustive and n_known == len(family.children) - 1:
-            floor = out.low95 - others
-            if floor > hull[0]:
-                message = Message(
-                    "floor", child, family, floor, floor, floor, out.q, origins,
-                    f"{out.low95:,} − {others:,} = {floor:,}",
-                )  # fmt: skip
-                if child not in floors or _tighter(message, floors[child], lower=False):
-                    floors[child] = message
+        if exhaustive and floor > hull[0]:
+            message = Message(
+                "floor", child, family, floor, floor, floor, out.q, origins,
+                f"{out.low95:,} − {others:,} = {floor:,}",
+            )  # fmt: skip
+            if child not in floors or _tighter(message, floors[child], lower=False):
+                floors[child] = message
 
 
 class _SiblingSums:
@@ -680,32 +682,37 @@ class _SiblingSums:
             if other != position
         ]
 
-    def without(
-        self, position: int, touched: Mapping[int, _Key]
-    ) -> tuple[int, int, int, frozenset[int]]:
-        """Over the known siblings: Σ low95, Σ high95, how many, and their origins."""
-        low, high, known, counts = self._full()
-        change: dict[int, int] = {}
-        for key, sign in ((self.full_keys[position], -1), *((k, 1) for k in touched.values())):
+    def without(self, position: int, touched: Mapping[int, _Key]) -> tuple[int, int, int]:
+        """Over the known siblings: Σ low95, Σ high95, and how many."""
+        low, high, known, _ = self._full()
+        for key, sign in self._changes(position, touched):
             summary = self.refits[key]
             if summary is not None:
                 low += sign * summary.low95
                 high += sign * summary.high95
                 known += sign
+        return low, high, known
+
+    def origins_without(self, position: int, touched: Mapping[int, _Key]) -> frozenset[int]:
+        """The origins of the known siblings (asked for only when a message is made)."""
+        counts = self._full()[3]
+        change: dict[int, int] = {}
+        for key, sign in self._changes(position, touched):
+            summary = self.refits[key]
+            if summary is not None:
                 for origin in summary.origins:
                     change[origin] = change.get(origin, 0) + sign
-        for other in touched:
-            summary = self.refits[self.full_keys[other]]
-            if summary is not None:
-                low -= summary.low95
-                high -= summary.high95
-                known -= 1
-                for origin in summary.origins:
-                    change[origin] = change.get(origin, 0) - 1
         gone = [o for o, d in change.items() if d < 0 and counts.get(o, 0) + d <= 0]
         came = [o for o, d in change.items() if d > 0 and o not in counts]
         origins = self._union.difference(gone) if gone else self._union
-        return low, high, known, origins.union(came) if came else origins
+        return origins.union(came) if came else origins
+
+    def _changes(self, position: int, touched: Mapping[int, _Key]) -> list[tuple[_Key, int]]:
+        """The posteriors to take out of the family's sums (−1) and to put in (+1)."""
+        changes = [(self.full_keys[position], -1)]
+        for other, key in touched.items():
+            changes += [(self.full_keys[other], -1), (key, 1)]
+        return changes
 
     def _full(self) -> tuple[int, int, int, dict[int, int]]:
         if self._totals is None:
