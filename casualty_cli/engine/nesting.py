@@ -670,7 +670,9 @@ class _SiblingSums:
                 spoken = spoken | up[c].origins
             for origin in spoken:
                 self.speakers[origin].append(position)
-        self._totals: tuple[int, int, int, dict[int, int]] | None = None
+        self._totals: tuple[int, int, int] | None = None
+        self._counts: dict[int, int] | None = None
+        self._union: frozenset[int] = frozenset()
 
     def touched_by(self, excluded: frozenset[int]) -> set[int]:
         return {p for origin in excluded for p in self.speakers.get(origin, ())}
@@ -684,7 +686,7 @@ class _SiblingSums:
 
     def without(self, position: int, touched: Mapping[int, _Key]) -> tuple[int, int, int]:
         """Over the known siblings: Σ low95, Σ high95, and how many."""
-        low, high, known, _ = self._full()
+        low, high, known = self._sums()
         for key, sign in self._changes(position, touched):
             summary = self.refits[key]
             if summary is not None:
@@ -695,7 +697,7 @@ class _SiblingSums:
 
     def origins_without(self, position: int, touched: Mapping[int, _Key]) -> frozenset[int]:
         """The origins of the known siblings (asked for only when a message is made)."""
-        counts = self._full()[3]
+        counts = self._origin_counts()
         change: dict[int, int] = {}
         for key, sign in self._changes(position, touched):
             summary = self.refits[key]
@@ -714,21 +716,27 @@ class _SiblingSums:
             changes += [(self.full_keys[other], -1), (key, 1)]
         return changes
 
-    def _full(self) -> tuple[int, int, int, dict[int, int]]:
+    def _parts(self) -> list[Summary]:
+        return [s for s in (self.refits[k] for k in self.full_keys) if s is not None]
+
+    def _sums(self) -> tuple[int, int, int]:
         if self._totals is None:
-            parts = [s for s in (self.refits[k] for k in self.full_keys) if s is not None]
+            parts = self._parts()
+            self._totals = (
+                sum(p.low95 for p in parts), sum(p.high95 for p in parts), len(parts)
+            )  # fmt: skip
+        return self._totals
+
+    def _origin_counts(self) -> dict[int, int]:
+        """How many of the known parts each origin speaks in."""
+        if self._counts is None:
             counts: dict[int, int] = defaultdict(int)
-            for part in parts:
+            for part in self._parts():
                 for origin in part.origins:
                     counts[origin] += 1
-            self._totals = (
-                sum(p.low95 for p in parts),
-                sum(p.high95 for p in parts),
-                len(parts),
-                counts,
-            )
+            self._counts = counts
             self._union = frozenset(counts)
-        return self._totals
+        return self._counts
 
 
 def _tighter(new: Message, old: Message, *, lower: bool) -> bool:
