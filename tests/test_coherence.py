@@ -59,9 +59,10 @@ def _closest_by_enumeration(
                 sub = a[list(active)]
                 lam = np.linalg.lstsq((sub * w) @ sub.T, -sub @ b, rcond=None)[0]
                 point = b + w * (sub.T @ lam)
-            if (a @ point >= -1e-7).all():
+            # Feasible up to rounding: a variance of 1e6 next to one of 1 costs digits.
+            if (a @ point >= -1e-6 * max(1.0, float(abs(b).max()))).all():
                 distance = float(((point - b) ** 2 / w).sum())
-                if best is None or distance < best[0] - 1e-9:
+                if best is None or distance < best[0] * (1 - 1e-9):
                     best = (distance, point.tolist())
     assert best is not None
     return dict(zip(scopes, best[1], strict=True))
