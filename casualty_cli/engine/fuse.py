@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -351,6 +350,9 @@ def _fuse_blocks(claims: ClaimArrays, bounds: BoundArrays, edges: IntArray) -> F
     # small enough that its temporaries come back from the allocator instead of fresh pages.
     workers = min(_THREADS[0], os.cpu_count() or 1, len(picked))
     if workers > 1:
+        # Imported here: concurrent.futures brings logging, which a small input never needs.
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(run, range(len(picked))))
     else:
