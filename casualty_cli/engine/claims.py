@@ -408,15 +408,27 @@ def _place_sums(
             exact[key] = claims[0]
     for claim in earlier:
         exact.setdefault((claim.scope, claim.origin), claim)
+    # The exact claims filed by (parent place, last name), keyed: each complete place looks up
+    # its first part's claims instead of reading every claim (which made this quadratic).
+    keyed: dict[int, tuple[str, ...]] = {}
+    filed: dict[tuple[tuple[str, ...], str], list[tuple[int, str]]] = defaultdict(list)
+
+    def file(key: tuple[int, str]) -> None:
+        place = keyed.get(key[0])
+        if place is None:
+            place = keyed[key[0]] = tuple(map(name_key, result.scopes[key[0]].place))
+        if place:
+            filed[(place[:-1], place[-1])].append(key)
+
+    for key in exact:
+        file(key)
     derived: list[Claim] = []
     for node in sorted(complete, key=lambda n: (-n.name.count("/"), n.name)):
         parent = tuple(map(name_key, node.name.split("/"))) if node.name else ()
         first_part = name_key(node.parts[0])
-        for (scope_id, origin), first in list(exact.items()):
+        for scope_id, origin in list(filed.get((parent, first_part), ())):
+            first = exact[(scope_id, origin)]
             scope = result.scopes[scope_id]
-            keyed = tuple(map(name_key, scope.place))
-            if keyed[:-1] != parent or not keyed or keyed[-1] != first_part:
-                continue
             parts = [first]
             for name in node.parts[1:]:
                 sibling = scope_index.find(replace(scope, place=(*scope.place[:-1], name)))
@@ -433,7 +445,9 @@ def _place_sums(
                     f"{terms} = {total:,}",
                 )  # fmt: skip
                 derived.append(claim)
-                exact.setdefault((index, origin), claim)
+                if (index, origin) not in exact:
+                    exact[(index, origin)] = claim
+                    file((index, origin))
     return derived
 
 
