@@ -426,6 +426,54 @@ def test_p4_sohr_governorates_sum_to_the_coast_and_give_the_days_between(
     ]
 
 
+COMPLETE_PLACE = (
+    "sources: {S: {grade: B}}\nplaces: {X: {parts: [p, q], complete: true}}\nreports:\n"
+)
+
+
+def _report(place: str, count: str) -> str:
+    when = "published: 2014-03-01, period: 2014-02-10"
+    return f"  - {{source: S, {when}, place: {place}, count: '{count}'}}\n"
+
+
+@pytest.mark.parametrize(
+    ("parts", "whole"),
+    [
+        # A vaguer statement of the same origin, subsumed by its exact one, does not stop the sum.
+        ((("X/p", "198"), ("X/p", "0-198"), ("X/q", "5")), 203),
+        # Parts that are not all exact figures send their whole a sum as a message, as a
+        # complete category's parts do (the same figures as the category case below).
+        ((("X/p", "0-198, most likely 198"), ("X/q", "5")), 104),
+    ],
+)
+def test_a_complete_place_gets_its_total(
+    tmp_path: Path, parts: tuple[tuple[str, str], ...], whole: int
+) -> None:
+    text = COMPLETE_PLACE + "".join(_report(place, count) for place, count in parts)
+    rows = {e["place"]: e for e in reconcile_json(tmp_path, text)["estimates"]}
+    assert rows["X"]["best"] == whole
+
+
+def test_a_complete_place_sums_as_a_complete_category_does(tmp_path: Path) -> None:
+    place = reconcile_json(
+        tmp_path,
+        COMPLETE_PLACE + _report("X/p", "0-198, most likely 198") + _report("X/q", "5"),
+    )
+    category = reconcile_json(
+        tmp_path,
+        "sources: {S: {grade: B}}\n"
+        "categories: {all: {parts: [p, q], complete: true}}\n"
+        "reports:\n"
+        "  - {source: S, published: 2014-03-01, period: 2014-02-10, place: X, category: p,"
+        " count: '0-198, most likely 198'}\n"
+        "  - {source: S, published: 2014-03-01, period: 2014-02-10, place: X, category: q,"
+        " count: '5'}\n",
+    )
+    whole = [e for e in place["estimates"] if e["place"] == "X"]
+    total = [e for e in category["estimates"] if e["category"] == "all"]
+    assert [figures(e) for e in whole] == [figures(e) for e in total]
+
+
 def test_explain_says_overlapping_windows_are_never_added(tmp_path: Path) -> None:
     path = tmp_path / "h12.yaml"
     path.write_text(H12 % ("250", "2025-03-07/2025-03-08"), encoding="utf-8")

@@ -334,6 +334,35 @@ def _derived(
 # --- same-origin arithmetic ----------------------------------------------------------------------
 
 
+def _exact_statements(
+    direct: Mapping[tuple[int, str], list[Claim]],
+) -> dict[tuple[int, str], Claim]:
+    """Each scope and origin whose statement, once merged (``_merge``), is one exact figure:
+    the parts a sum may add.  A vaguer statement the exact one lies within does not stop it."""
+    exact: dict[tuple[int, str], Claim] = {}
+    for key, claims in direct.items():
+        kept = _kept(claims)
+        if kept is not None and kept.exact is not None:
+            exact[key] = kept
+    return exact
+
+
+def _kept(claims: Sequence[Claim]) -> Claim | None:
+    """The claim ``_merge`` keeps of one origin's direct claims, unless they contradict."""
+    if len(claims) == 1:
+        return claims[0]
+    latest = max(c.published for c in claims)
+    unique: list[Claim] = []
+    for claim in claims:
+        if claim.published == latest and all(u.kernel != claim.kernel for u in unique):
+            unique.append(claim)
+    precise = min(unique, key=lambda c: (c.width, not c.derived, _kernel_key(c.kernel)))
+    others = [c for c in unique if c is not precise]
+    if all(c.support[0] <= precise.centre <= c.support[1] for c in others):
+        return precise
+    return None
+
+
 def _derive_sums(
     direct: Mapping[tuple[int, str], list[Claim]],
     categories: Mapping[str, CategoryNode],
@@ -341,10 +370,7 @@ def _derive_sums(
     scope_index: ScopeIndex,
 ) -> list[Claim]:
     """Exact totals of complete breakdowns, deepest parents first (statistics.md 5.2)."""
-    exact: dict[tuple[int, str], Claim] = {}
-    for key, claims in direct.items():
-        if len(claims) == 1 and claims[0].exact is not None:
-            exact[key] = claims[0]
+    exact = _exact_statements(direct)
     derived: list[Claim] = []
     for node in _deepest_first(categories):
         if not node.complete or not node.parts:
@@ -402,10 +428,7 @@ def _place_sums(
     complete = [node for node in places.values() if node.complete and node.parts]
     if not complete:
         return []
-    exact: dict[tuple[int, str], Claim] = {}
-    for key, claims in direct.items():
-        if len(claims) == 1 and claims[0].exact is not None:
-            exact[key] = claims[0]
+    exact = _exact_statements(direct)
     for claim in earlier:
         exact.setdefault((claim.scope, claim.origin), claim)
     # The exact claims filed by (parent place, last name), keyed: each complete place looks up

@@ -4,16 +4,17 @@ A family is a parent scope and children that differ from it in exactly one coord
 
 - **category**: the parts of a category at the same outcome, place and window.  Exhaustive when
   the categories declare the parent ``complete`` and every declared part is a child;
-- **place**: the places under a place at the same outcome, category and window.  Never exhaustive
-  (no file says that a list of villages is the whole district);
+- **place**: the places under a place at the same outcome, category and window.  Exhaustive
+  only when ``places:`` declares the parent ``complete`` and every declared part is a child (no
+  list of villages is the whole district unless someone says so);
 - **time**: a cumulative count "as of" an earlier day inside the same count as of a later day
   (a chain, one child, not exhaustive), and the earlier count with the days between the two
   (a partition, exhaustive).
 
 The parent of a scope is its nearest ancestor that takes part.  Scopes with no claims of their own
-are added only where a family is exhaustive: a complete category whose parts all take part (it
-receives their sum), or the one missing part of a complete category whose parent has claims (it
-receives the residual).  Everything here works on scope keys; no numbers are involved.
+are added only where a family is exhaustive: a complete category or place whose parts all take
+part (it receives their sum), or the one missing part of a complete category whose parent has
+claims (it receives the residual).  Everything here works on scope keys; no numbers are involved.
 """
 
 from __future__ import annotations
@@ -183,28 +184,40 @@ class _Finder:
         return groups
 
     def _add_sum_parents(self) -> None:
-        """A complete category whose parts all take part gets a scope: it receives their sum.
+        """A complete category or place whose parts all take part gets a scope: it receives
+        their sum.
 
-        Repeated until nothing changes, so that sums cascade (parts, then their parent's parent).
+        Repeated until nothing changes, so that sums cascade (parts, then their parent's parent,
+        and a place's sum into its category's, or the other way round).
         """
         complete = {name: node for name, node in self.nodes.items() if node.complete and node.parts}
-        changed = bool(complete)
+        changed = bool(complete) or bool(self.places)
         while changed:
             changed = False
-            for group in self._groups(by="category").values():
-                for path, i in list(group.items()):
-                    if not path or path[:-1] in group:
-                        continue
-                    node = complete.get(_node_name(path[:-1]))
-                    if node is None:
-                        continue
-                    if all((*path[:-1], part) in group for part in node.parts):
-                        example = self.scopes[i]
-                        new = self._add(
-                            replace(example, category=example.category[:-1]), active=True
-                        )
-                        group[path[:-1]] = new
-                        changed = True
+            for dimension in ("category", "place"):
+                for group in self._groups(by=dimension).values():
+                    for path, i in list(group.items()):
+                        if not path or path[:-1] in group:
+                            continue
+                        parts = self._complete_parts(dimension, path[:-1], complete)
+                        if parts and all((*path[:-1], part) in group for part in parts):
+                            example = self.scopes[i]
+                            whole = (
+                                replace(example, category=example.category[:-1])
+                                if dimension == "category"
+                                else replace(example, place=example.place[:-1])
+                            )
+                            group[path[:-1]] = self._add(whole, active=True)
+                            changed = True
+
+    def _complete_parts(
+        self, dimension: str, parent: tuple[str, ...], complete: Mapping[str, _Node]
+    ) -> Iterable[str]:
+        """The declared parts of ``parent`` if they are complete, keyed; else nothing."""
+        if dimension == "place":
+            return self.places.get(parent, ())
+        node = complete.get(_node_name(parent))
+        return node.parts if node is not None else ()
 
     def _category_families(self) -> list[Family]:
         families: list[Family] = []

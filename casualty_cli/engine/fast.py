@@ -688,9 +688,10 @@ def _family_candidates(
     # category) and window, or the ancestor of one.
     wanted = _nested_in_group(_group_ids(_combine(outcome, place, window)), category_paths)
     wanted |= _nested_in_group(_group_ids(_combine(outcome, category, window)), place_paths)
-    if any(node.complete and node.parts for node in table.categories.values()):
-        # A sum or a residual added for a complete category may join any place of its window,
-        # and any window of its place (a series).
+    declared = [*table.categories.values(), *table.places.values()]
+    if any(node.complete and node.parts for node in declared):
+        # A sum or a residual added for a complete category (or a sum for a complete place) may
+        # join any place of its window, and any window of its place (a series).
         wanted |= _shared(_combine(outcome, window)) | _shared(_combine(outcome, place))
     series = _combine(outcome, category, place)
     chain = _combine((series, int(series.max(initial=0)) + 1), (s_start, _DAY_STEP))
