@@ -365,7 +365,8 @@ def reconcile_command(
     flags where sources conflict.  Relays of one origin count once; a later figure of an origin
     supersedes its earlier one.  Parts never exceed their whole: categories, places and
     cumulative counts are made coherent.  --period adds the estimate of exactly that window:
-    disjoint windows inside it add up, overlapping ones only bound it.
+    windows that tile it add up, overlapping ones that cover it only bound it, and windows that
+    leave days uncounted give a note instead of an estimate.
 
     \b
     Examples:
