@@ -16,17 +16,17 @@ each crash the fuzzers found, as an explicit example.
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.util
 import io
 import itertools
 import json
 import math
-import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -570,6 +570,7 @@ def test_a_sources_file_loads_or_fails_with_tally_errors(
 # --- the long run's generators, briefly ----------------------------------------------------------
 
 
+@functools.cache
 def fuzz_script() -> ModuleType:
     """benchmarks/fuzz.py, which is a script rather than a package module."""
     path = ROOT / "benchmarks" / "fuzz.py"
@@ -602,18 +603,13 @@ def test_the_long_run_replays_an_input_from_its_seed_and_index() -> None:
 
 @contextmanager
 def finishes_within(seconds: float) -> Iterator[None]:
-    """Fail instead of hanging: some of these inputs used to loop forever."""
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise AssertionError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    """Fail instead of hanging: some of these inputs used to loop forever (the long run's timer)."""
+    fuzz = fuzz_script()
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        with fuzz.deadline(seconds):
+            yield
+    except fuzz.Hang as hang:
+        raise AssertionError(f"still running after {seconds} s") from hang
 
 
 def refusal(call: Callable[[], object]) -> TallyError:
