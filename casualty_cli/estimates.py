@@ -199,9 +199,14 @@ class Estimate:
 
 def used_phrases(estimate: Estimate, table: ReportTable) -> str | None:
     """The phrases of the reports an estimate used, as printed, in reading order."""
-    if not estimate.evidence:
+    return evidence_phrases(estimate.evidence, table)
+
+
+def evidence_phrases(evidence: Sequence[Evidence], table: ReportTable) -> str | None:
+    """``used_phrases`` of the estimate with this evidence."""
+    if not evidence:
         return None
-    used = [ev for ev in estimate.evidence if ev.status.counts] or list(estimate.evidence)
+    used = [ev for ev in evidence if ev.status.counts] or list(evidence)
     return "; ".join(dict.fromkeys(table.count[ev.row].text for ev in used))
 
 

@@ -56,7 +56,7 @@ from casualty_cli.estimates import (
     Reconciliation,
     Scope,
     Status,
-    used_phrases,
+    evidence_phrases,
 )
 from casualty_cli.model import (
     ROOT_CATEGORY,
@@ -76,6 +76,7 @@ from casualty_cli.reconciliation import (
     WIDE_RANGE_RATIO,
     EstimateFigures,
     Target,
+    _audit,
     _estimate,
     _status,
     _used_reason,
@@ -219,7 +220,12 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
         )  # fmt: skip
 
     def phrases() -> list[str | None]:
-        return _phrases(table, fast, slow_estimates(), ranked, len(scopes))
+        # The reports each slow estimate used, from its audit alone: no Estimate objects.
+        evidence = {
+            scope_id: _audit(table, records, slow_support)[0]
+            for scope_id, records in by_scope.items()
+        }
+        return _phrases(table, fast, evidence, ranked, len(scopes))
 
     if nested is not None:
         notes += nested.notes
@@ -1212,7 +1218,7 @@ def _patches(
 def _phrases(
     table: ReportTable,
     fast: _FastClaims,
-    slow_estimates: dict[int, Estimate],
+    slow_evidence: Mapping[int, Sequence[Evidence]],
     ranked: IntArray,
     n_scopes: int,
 ) -> list[str | None]:
@@ -1237,8 +1243,8 @@ def _phrases(
                 said = dict.fromkeys(texts[codes[row]] for row in row_sorted[start:end])
                 by_scope[scope_sorted[start]] = "; ".join(said)
                 start = end
-    for scope_id, estimate in slow_estimates.items():
-        by_scope[scope_id] = used_phrases(estimate, table)
+    for scope_id, evidence in slow_evidence.items():
+        by_scope[scope_id] = evidence_phrases(evidence, table)
     return [by_scope[scope] for scope in ranked.tolist()]
 
 
