@@ -493,57 +493,36 @@ def test_arbitrary_bytes_load_or_fail_with_tally_errors(
     assert_loaded(load(scratch, "bytes" + extension, data))
 
 
-@READER_RUN
-@given(
-    damaged(st.one_of(DELIMITED, noisy(DELIMITED))),
-    st.sampled_from([".csv", ".tsv", ".ssv", ""]),
-    OPTIONS,
-)
-def test_delimited_files_load_or_fail_with_tally_errors(
-    scratch: Path, data: bytes, extension: str, options: LoadOptions
-) -> None:
-    assert_loaded(load(scratch, "reports" + extension, data, options))
-
-
-@READER_RUN
-@given(
-    damaged(st.builds(to_json, tables(), st.booleans())),
-    st.sampled_from([".json", ""]),
-    OPTIONS,
-)
-def test_json_files_load_or_fail_with_tally_errors(
-    scratch: Path, data: bytes, extension: str, options: LoadOptions
-) -> None:
-    assert_loaded(load(scratch, "reports" + extension, data, options))
-
-
-@READER_RUN
-@given(
-    damaged(st.builds(to_ndjson, tables(), st.sampled_from(["\n", "\r\n"]))),
-    st.sampled_from([".ndjson", ".jsonl", ""]),
-    OPTIONS,
-)
-def test_ndjson_files_load_or_fail_with_tally_errors(
-    scratch: Path, data: bytes, extension: str, options: LoadOptions
-) -> None:
-    assert_loaded(load(scratch, "reports" + extension, data, options))
-
-
-@READER_RUN
-@given(
-    damaged(
-        st.one_of(
-            st.builds(to_yaml, tables(), st.sampled_from(["plain", "single", "double"])),
-            st.sampled_from(YAML_HAZARDS),
-        )
+# Each reader's near-valid files (then damaged), and the names they may come under.
+READERS = {
+    "delimited": (damaged(st.one_of(DELIMITED, noisy(DELIMITED))), [".csv", ".tsv", ".ssv", ""]),
+    "json": (damaged(st.builds(to_json, tables(), st.booleans())), [".json", ""]),
+    "ndjson": (
+        damaged(st.builds(to_ndjson, tables(), st.sampled_from(["\n", "\r\n"]))),
+        [".ndjson", ".jsonl", ""],
     ),
-    st.sampled_from([".yaml", ".yml", ""]),
-    OPTIONS,
-)
-def test_yaml_files_load_or_fail_with_tally_errors(
-    scratch: Path, data: bytes, extension: str, options: LoadOptions
+    "yaml": (
+        damaged(
+            st.one_of(
+                st.builds(to_yaml, tables(), st.sampled_from(["plain", "single", "double"])),
+                st.sampled_from(YAML_HAZARDS),
+            )
+        ),
+        [".yaml", ".yml", ""],
+    ),
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+@READER_RUN
+@given(data=st.data(), options=OPTIONS)
+def test_files_load_or_fail_with_tally_errors(
+    scratch: Path, reader: str, data: st.DataObject, options: LoadOptions
 ) -> None:
-    assert_loaded(load(scratch, "reports" + extension, data, options))
+    files, extensions = READERS[reader]
+    text = data.draw(files, label="file")
+    extension = data.draw(st.sampled_from(extensions), label="extension")
+    assert_loaded(load(scratch, "reports" + extension, text, options))
 
 
 @READER_RUN
