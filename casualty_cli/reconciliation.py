@@ -89,7 +89,7 @@ def reconcile_by_objects(table: ReportTable, *, targets: Sequence[Target] = ()) 
     if not claim_set.claims:
         return Reconciliation((), table, notes, table.findings)
     arrays = _claim_arrays(claim_set)
-    fusion = fuse(arrays, n_scopes=len(claim_set.scopes))
+    fusion = fuse(arrays, n_scopes=len(claim_set.scopes), segments=False)
     origin_ids = {name: i for i, name in enumerate(sorted({c.origin for c in claim_set.claims}))}
     origin = np.array([origin_ids[c.origin] for c in claim_set.claims], np.int64)
     nested = nest_scopes(

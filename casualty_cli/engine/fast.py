@@ -148,7 +148,7 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
         claim_q[order],
         _kernel_table(quantities, [claim.kernel for claim in slow.claims]),
     )
-    fusion = fuse(arrays, n_scopes=len(scopes))
+    fusion = fuse(arrays, n_scopes=len(scopes), segments=False)
     support = np.empty(order.size, np.float64)
     support[order] = fusion.support
     origin_id = np.concatenate(

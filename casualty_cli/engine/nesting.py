@@ -188,6 +188,7 @@ class _Pool:
             ),
             BoundArrays.from_rows(bound_rows),
             n_scopes=len(self.sets),
+            segments=False,
         )
         return fusion, rows, placed
 
@@ -283,6 +284,7 @@ def _final(
             (int(local[m.target]), m.kind == "cap", m.value, m.q) for m in bounds
         ),
         n_scopes=targets.size,
+        segments=bool(direct.segment_start[-1] > 0),  # as the direct fusion has them, or not
     )
     fusion = _spliced(direct, part, targets, rows)
     placed = [(m, n_claims + i) for i, m in enumerate(two_sided)]
