@@ -207,7 +207,7 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
     caps: dict[int, Message] = {}
     floors: dict[int, Message] = {}
     direct_summary = {s: _summary(direct, s, q_of[s], origins_of[s]) for s in q_of}
-    evidence = _Evidence(base, rows_of, up, caps, floors)
+    evidence = _Evidence(base, rows_of, up, caps, floors, origins_of)
     up_summary = dict(direct_summary)
     levels = sorted({height[p] for p in by_parent})
     for level in levels:
@@ -374,11 +374,13 @@ class _Evidence:
         up: dict[int, Message],
         caps: dict[int, Message],
         floors: dict[int, Message],
+        origins: dict[int, frozenset[int]],
     ) -> None:
         self.base = base
         self.rows_of = rows_of
         self.up, self.caps, self.floors = up, caps, floors
-        self._origins: dict[int, frozenset[int]] = {}
+        # The origins of each scope's claims, shared with ``nest`` (one frozenset per scope).
+        self._origins = origins
 
     def origins_of(self, s: int) -> frozenset[int]:
         found = self._origins.get(s)
