@@ -351,16 +351,10 @@ def _kept(claims: Sequence[Claim]) -> Claim | None:
     """The claim ``_merge`` keeps of one origin's direct claims, unless they contradict."""
     if len(claims) == 1:
         return claims[0]
-    latest = max(c.published for c in claims)
-    unique: list[Claim] = []
-    for claim in claims:
-        if claim.published == latest and all(u.kernel != claim.kernel for u in unique):
-            unique.append(claim)
-    precise = min(unique, key=lambda c: (c.width, not c.derived, _kernel_key(c.kernel)))
-    others = [c for c in unique if c is not precise]
-    if all(c.support[0] <= precise.centre <= c.support[1] for c in others):
-        return precise
-    return None
+    # _merge's own choice, its audit records left in a scratch set.
+    scratch = ClaimSet([])
+    kept = _merge(list(claims), scratch)
+    return None if scratch.inconsistent else kept
 
 
 def _derive_sums(

@@ -117,7 +117,7 @@ def cohere(
     sums = [f for f in sums if f.parent in best and all(c in best for c in f.children)]
     chains = [[s for s in chain if s in best] for chain in chains]
     chains = [chain for chain in chains if len(chain) > 1]
-    x = _dykstra(best, v, sums, chains)
+    x = _projection(best, v, sums, chains)
     rounded = _rounded(x, sums, chains)
 
     arrays = {
@@ -141,7 +141,7 @@ def cohere(
     return replace(fusion, **arrays), flags
 
 
-def _dykstra(
+def _projection(
     start: dict[int, float],
     v: dict[int, float],
     sums: Sequence[Family],

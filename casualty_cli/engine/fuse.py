@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -169,6 +169,12 @@ class BoundArrays:
             value=np.array([row[2] for row in table], np.int64),
             q=np.array([row[3] for row in table], np.float64),
         )
+
+
+# The Fusion arrays with one value per scope.
+SCOPE_FIELDS: Final = (
+    "best", "low", "high", "low95", "high95", "hull_low", "hull_high", "mode_low", "mode_high"
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -371,12 +377,8 @@ def _joined(
     """One Fusion from the blocks' (scope ids in block order; rows back in input order)."""
     per_scope = {
         name: np.concatenate([getattr(part, name) for part in parts])
-        for name in (
-            "best", "low", "high", "low95", "high95",
-            "hull_low", "hull_high", "mode_low", "mode_high",
-            "segment_low", "segment_high", "segment_mass",
-        )
-    }  # fmt: skip
+        for name in (*SCOPE_FIELDS, "segment_low", "segment_high", "segment_mass")
+    }
     support = np.empty(n_claims)
     bound_low = np.empty(n_bounds, np.int64)
     bound_high = np.empty(n_bounds, np.int64)

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from casualty_cli.engine.coherence import cohere
 from casualty_cli.engine.families import Families, Family, ScopeKey, find_families, scope_key
-from casualty_cli.engine.fuse import BoundArrays, ClaimArrays, Fusion, fuse
+from casualty_cli.engine.fuse import SCOPE_FIELDS, BoundArrays, ClaimArrays, Fusion, fuse
 from casualty_cli.estimates import Scope
 from casualty_cli.model import CategoryNode
 
@@ -296,9 +296,7 @@ def _spliced(direct: Fusion, part: Fusion, targets: IntArray, rows: IntArray) ->
     """``direct`` with the scopes ``targets`` (and their claims ``rows``) taken from ``part``,
     whose own claims follow theirs (the message claims, appended to every claim)."""
     per_scope = {}
-    for name in (
-        "best", "low", "high", "low95", "high95", "hull_low", "hull_high", "mode_low", "mode_high"
-    ):  # fmt: skip
+    for name in SCOPE_FIELDS:
         values = np.array(getattr(direct, name), copy=True)
         values[targets] = getattr(part, name)
         per_scope[name] = values
@@ -877,20 +875,7 @@ def _widen(fusion: Fusion, n_scopes: int) -> Fusion:
     if extra == 0:
         return fusion
     pad = np.full(extra, -1, np.int64)
-    per_scope = {
-        name: np.concatenate([getattr(fusion, name), pad])
-        for name in (
-            "best",
-            "low",
-            "high",
-            "low95",
-            "high95",
-            "hull_low",
-            "hull_high",
-            "mode_low",
-            "mode_high",
-        )
-    }
+    per_scope = {name: np.concatenate([getattr(fusion, name), pad]) for name in SCOPE_FIELDS}
     last = fusion.segment_start[-1]
     return Fusion(
         **per_scope,
