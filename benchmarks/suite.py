@@ -40,7 +40,17 @@ from typing import Final
 from xml.sax.saxutils import escape
 
 from bench_diff import changed_copy, timed
-from bench_load import HERE, OUT_DIR, Run, best_of, cpu_model, cpus, ensure_file
+from bench_load import (
+    HERE,
+    OUT_DIR,
+    SAMPLE_EVERY,
+    Run,
+    best_of,
+    cpu_model,
+    cpus,
+    ensure_file,
+    peak_together,
+)
 
 ROOT: Final = HERE.parent
 DEFAULT_ROWS: Final = (1_000, 10_000, 100_000, 1_000_000)
@@ -118,22 +128,27 @@ def diff_child(path: Path, copy: Path, output: Path) -> int:
 # --- parent side ------------------------------------------------------------------------------
 
 
-def run_diff(path: Path, copy: Path, rows: int) -> Run:
+def run_diff(path: Path, copy: Path, rows: int, *, sample: bool = False) -> Run:
     output = OUT_DIR / "suite-diff-output.csv"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child-diff"]
     cmd += [str(path), str(copy), str(output)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        last = done.stderr.strip().splitlines()[-1:] or ["no message"]
-        raise RuntimeError(f"diff run failed (exit {done.returncode}): {last[0]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return Run(float(result["seconds"]), int(result["peak_kib"]), rows)
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as child_process:
+        together = peak_together(child_process) if sample else 0
+        stdout, stderr = child_process.communicate()
+    if child_process.returncode != 0:
+        last = stderr.strip().splitlines()[-1:] or ["no message"]
+        raise RuntimeError(f"diff run failed (exit {child_process.returncode}): {last[0]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    # The sampled sum includes this script's own small interpreter (the waiting parent).
+    return Run(float(result["seconds"]), max(int(result["peak_kib"]), together), rows)
 
 
 def best_diff(path: Path, copy: Path, rows: int, repeat: int) -> Run:
     runs = []
     for i in range(repeat):
-        runs.append(run_diff(path, copy, rows))
+        runs.append(run_diff(path, copy, rows, sample=i == 0))
         print(f"  diff run {i + 1}/{repeat}: {runs[-1].seconds:.3f} s", file=sys.stderr)
     best = min(runs, key=lambda r: r.seconds)
     return Run(best.seconds, max(r.peak_kib for r in runs), rows)
@@ -611,8 +626,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("Command", f"`{command}` (niceness {os.nice(0)})"),
         (
             "Runs",
-            f"{runs}, and the largest peak memory (`ru_maxrss`, the interpreter included) of "
-            f"them; each run in a fresh interpreter; seed {args.seed}; "
+            f"{runs}, and the largest peak memory of them: the biggest process's `ru_maxrss` "
+            "(the interpreter included) or, if larger, the summed Pss of all the run's processes "
+            f"sampled every {SAMPLE_EVERY} s on the first run; each run in a fresh interpreter; "
+            f"seed {args.seed}; "
             f"the whole suite took {duration(elapsed)}",
         ),
         ("Load average", f"{load_before} at the start, {load_average()} at the end"),

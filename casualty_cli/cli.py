@@ -260,6 +260,10 @@ def _load_options(
     )
 
 
+# The formats written from the estimates' columns alone, without their Estimate objects.
+_COLUMN_FORMATS = frozenset({"csv", "tsv", "json", "ndjson"})
+
+
 def _resolve_format(output_format: str, output: str | None) -> str:
     if output_format != "auto":
         return output_format
@@ -381,11 +385,17 @@ def reconcile_command(
 
     targets = [target_window(text) for text in periods]
     paths = _input_paths(files)
-    result = reconcile_files(paths, options=_load_options(**input_settings), targets=targets)
+    chosen = _resolve_format(output_format, output)
+    result = reconcile_files(
+        paths,
+        options=_load_options(**input_settings),
+        targets=targets,
+        columns_only=chosen in _COLUMN_FORMATS,
+    )
     report_warnings(result.findings, quiet=quiet)
     report_notes(result.notes, result.findings, quiet=quiet)
     _render(
-        _resolve_format(output_format, output),
+        chosen,
         lambda console: estimates_table(result, console),
         lambda fmt, stream: write_estimates(
             result, fmt, stream, excel_safe=excel_safe, version=__version__

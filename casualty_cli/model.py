@@ -278,9 +278,9 @@ class ReportTable:
             value = getattr(self, f.name)
             if isinstance(value, Factor):
                 codes = value.codes
-                changes[f.name] = Factor(value.levels, [codes[row] for row in rows])
-        changes["file_codes"] = [self.file_codes[row] for row in rows]
-        changes["lines"] = [self.lines[row] for row in rows]
+                changes[f.name] = Factor(value.levels, list(map(codes.__getitem__, rows)))
+        changes["file_codes"] = list(map(self.file_codes.__getitem__, rows))
+        changes["lines"] = list(map(self.lines.__getitem__, rows))
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def location(self, row: int) -> Location:

@@ -61,20 +61,36 @@ def reconcile_files(
     *,
     options: LoadOptions | None = None,
     targets: Sequence[Target] = (),
+    columns_only: bool = False,
 ) -> Reconciliation:
     """Load ``paths`` and reconcile them: ``tally reconcile`` as one call."""
-    return reconcile(load_reports(paths, options=options), targets=targets)
+    table = load_reports(paths, options=options)
+    return reconcile(table, targets=targets, columns_only=columns_only)
 
 
-def reconcile(table: ReportTable, *, targets: Sequence[Target] = ()) -> Reconciliation:
+def reconcile(
+    table: ReportTable, *, targets: Sequence[Target] = (), columns_only: bool = False
+) -> Reconciliation:
     """Reconcile every report of ``table`` into ranked estimates with their audit trail.
 
     ``targets`` are windows to estimate exactly (``--period``), built from the windows inside
     them.  The common case runs column-wise (``engine/fast.py``); it returns exactly what
     :func:`reconcile_by_objects` returns, which the tests check.
+
+    ``columns_only`` says the caller reads only :meth:`Reconciliation.columns` (CSV, JSON).  A
+    large table whose places fall into groups that never meet is then reconciled part by part,
+    two parts at a time on two CPUs (``engine/partition.py``): the same columns in about half
+    the time and less memory, but Estimate objects would cost a second, whole run.
     """
     from casualty_cli.engine.fast import reconcile_fast
 
+    if columns_only and not targets:
+        from casualty_cli.engine.partition import SPLIT_FROM_ROWS, reconcile_in_parts
+
+        if len(table) >= SPLIT_FROM_ROWS:
+            parts = reconcile_in_parts(table)
+            if parts is not None:
+                return parts
     return reconcile_fast(table, targets=targets)
 
 

@@ -1,0 +1,202 @@
+"""A large table reconciled in parts that never meet gives exactly the columns of one run.
+
+``engine/partition.py`` splits the reports by the highest place anyone reports on (or declares a
+breakdown for) and merges the parts' columns by the ranking.  The whole run is the reference:
+the split must change neither a figure nor a flag nor the order of the rows.
+"""
+
+from __future__ import annotations
+
+import io
+import runpy
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casualty_cli import __version__
+from casualty_cli.cli import main
+from casualty_cli.engine import partition
+from casualty_cli.engine.fast import reconcile_fast
+from casualty_cli.engine.partition import independent_parts, reconcile_in_parts
+from casualty_cli.errors import Location
+from casualty_cli.load import load_reports
+from casualty_cli.model import CategoryNode, ReportTable
+from casualty_cli.render.estimates import write_estimates
+
+from .test_engine_fast import HEADER, Row, csv_table, phrases, table_of, yaml_table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def groups_of(table: ReportTable, n_parts: int) -> list[set[str]] | None:
+    """The places of each part, as the reports spell them."""
+    parts = independent_parts(table, n_parts)
+    if parts is None:
+        return None
+    return [{"/".join(table.place[row]) for row in rows} for rows in parts]
+
+
+def places_table(*places: str, declared: str = "") -> ReportTable:
+    lines = [f"places:\n  {declared}\n" if declared else "", "reports:\n"]
+    lines += [f"  - {{source: S{i}, published: 2025-03-09, place: '{p}', count: 10}}\n"
+              for i, p in enumerate(places)]  # fmt: skip
+    return table_of("".join(lines), "reports.yaml")
+
+
+@pytest.mark.parametrize(
+    ("places", "declared", "expected"),
+    [
+        pytest.param(["A/x", "B/y"], "", [{"A/x"}, {"B/y"}], id="two-countries"),
+        pytest.param(["A/x", "A/y", "B/z"], "", [{"A/x"}, {"A/y"}, {"B/z"}], id="towns-alone"),
+        pytest.param(
+            ["A", "A/x", "A/y", "B/z"],
+            "",
+            [{"A", "A/x", "A/y"}, {"B/z"}],
+            id="a-country-figure-joins-its-towns",
+        ),
+        pytest.param(
+            ["A/r/x", "a/R/y", "A/r", "B/z"],
+            "",
+            [{"A/r/x", "a/R/y", "A/r"}, {"B/z"}],
+            id="one-spelling-key",
+        ),
+        pytest.param(
+            ["A/x", "A/y", "B/z"],
+            "A: {parts: [x, y], complete: true}",
+            [{"A/x", "A/y"}, {"B/z"}],
+            id="a-declared-breakdown-joins-its-parts",
+        ),
+        pytest.param(["A/x", "", "B/z"], "", None, id="a-report-with-no-place-joins-all"),
+        pytest.param(["A/x", "A/x"], "", None, id="one-place"),
+    ],
+)
+def test_groups_never_join_what_a_family_joins(
+    places: list[str], declared: str, expected: list[set[str]] | None
+) -> None:
+    got = groups_of(places_table(*places, declared=declared), n_parts=10)
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert sorted(map(sorted, got)) == sorted(map(sorted, expected))
+
+
+def test_a_breakdown_of_the_root_joins_all() -> None:
+    """No file can declare one (a place path is never empty), but a table built in Python can."""
+    table = places_table("A", "B")
+    node = CategoryNode("", ("A", "B"), True, Location("api", 0))
+    assert groups_of(table, 2) is not None
+    assert groups_of(replace(table, places={"": node}), 2) is None
+
+
+def test_parts_are_balanced_largest_group_first() -> None:
+    table = places_table(*(["A/x"] * 4 + ["B/y"] * 3 + ["C/z"] * 2 + ["D/w"] * 1))
+    parts = independent_parts(table, 2)
+    assert parts is not None
+    assert sorted(len(rows) for rows in parts) == [5, 5]
+    # Rows keep the table's order inside a part: scope ids are numbered by first appearance.
+    assert all(rows == sorted(rows) for rows in parts)
+
+
+# --- equality with one run ------------------------------------------------------------------------
+
+
+def assert_same_columns(table: ReportTable, jobs: int, part_rows: int) -> bool:
+    """The parts' columns equal the whole run's; False when the table does not split."""
+    parted = reconcile_in_parts(table, jobs, part_rows=part_rows)
+    whole = reconcile_fast(table)
+    if parted is None:
+        return False
+    assert parted.columns() == whole.columns()
+    assert parted.records() == whole.records()
+    assert parted.notes == whole.notes
+    # Estimate objects and phrases, asked for anyway, come from one whole run.
+    assert parted.estimates == whole.estimates
+    assert parted.reported_phrases() == whole.reported_phrases()
+    return True
+
+
+places = st.sampled_from(
+    ["Syria/Latakia", "syria/latakia", "Syria/Tartus", "Syria", "Lebanon/Tyre", "Lebanon",
+     "Iraq/Mosul/Old City", "Iraq/Mosul", "Iraq/Basra", "Gaza", ""]
+)  # fmt: skip
+rows = st.builds(
+    Row,
+    source=st.sampled_from(["SOHR", "SNHR", "MoH", "UN", "Witness"]),
+    via=st.sampled_from(["", "", "AP"]),
+    published=st.sampled_from(["2025-03-08", "2025-03-09", "2025-03-10"]),
+    period=st.sampled_from(["", "", "2025-03-09", "2025-03-10", "2025-03-09/2025-03-10"]),
+    place=places,
+    category=st.sampled_from(["", "civilians", "combatants", "combatants/militants"]),
+    count=phrases,
+    grade=st.sampled_from(["A", "B", "C", "F", "B2"]),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(rows, min_size=1, max_size=24), st.integers(1, 6), st.sampled_from([1, 2]))
+def test_random_reports_give_the_columns_of_one_run(
+    reports: list[Row], part_rows: int, jobs: int
+) -> None:
+    assert_same_columns(csv_table(reports), jobs, part_rows)
+    assert_same_columns(yaml_table(reports), jobs, part_rows)
+
+
+def test_the_random_tables_do_split() -> None:
+    """The property above is no tautology: these reports make parts, and equal columns."""
+    reports = [
+        Row("SOHR", "", "2025-03-09", "", "Syria/Latakia", "civilians", "120", "B"),
+        Row("SOHR", "", "2025-03-10", "", "Syria/Latakia", "civilians", "100", "B"),
+        Row("UN", "AP", "2025-03-10", "", "Syria/Latakia", "", "at least 150", "A"),
+        Row("MoH", "", "2025-03-10", "2025-03-09", "Lebanon/Tyre", "combatants", "dozens", "C"),
+        Row("MoH", "", "2025-03-10", "", "Lebanon", "", "40", "C"),
+        Row("Witness", "", "2025-03-10", "", "Gaza", "", "about 20", "F"),
+    ]
+    assert HEADER.startswith("incident")  # the YAML form declares complete categories
+    for table in (csv_table(reports), yaml_table(reports)):
+        assert len(independent_parts(table, 3) or []) == 3
+        assert assert_same_columns(table, jobs=2, part_rows=1)
+
+
+# --- a generated file, and the command line ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("generated") / "reports-20000.csv"
+    generate = runpy.run_path(str(ROOT / "benchmarks" / "generate.py"), run_name="generate")
+    generate["write"](20_000, path, seed=1)
+    return path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_generated_20000_reports_in_parts(generated: Path, jobs: int) -> None:
+    table = load_reports([generated])
+    assert len(independent_parts(table, 8) or []) == 8
+    assert assert_same_columns(table, jobs, part_rows=2_500)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "ndjson"])
+def test_the_command_writes_the_same_bytes_in_parts(
+    generated: Path, fmt: str, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    whole = io.StringIO()
+    write_estimates(reconcile_fast(load_reports([generated])), fmt, whole, version=__version__)
+    monkeypatch.setattr(partition, "SPLIT_FROM_ROWS", 1_000)
+    monkeypatch.setattr(partition, "PART_ROWS", 3_000)
+    calls: list[int] = []
+    original = partition.independent_parts
+
+    def counted(table: ReportTable, n_parts: int) -> list[list[int]] | None:
+        calls.append(n_parts)
+        return original(table, n_parts)
+
+    monkeypatch.setattr(partition, "independent_parts", counted)
+    result = runner.invoke(main, ["reconcile", str(generated), "-f", fmt])
+    assert result.exit_code == 0, result.output
+    assert calls == [7]  # 20,000 reports, 3,000 a part
+    assert result.stdout == whole.getvalue()
