@@ -232,6 +232,19 @@ class Factor(Generic[T]):
         return self.levels[self.codes[row]]
 
 
+# The columns with many levels whose every level the engine reads (kernels, windows, dates):
+# compacting the others would cost more than it saves.
+_PER_LEVEL_WORK = frozenset({"count", "window", "period", "published"})
+
+
+def _compacted(levels: tuple[T, ...], codes: list[int]) -> Factor[T]:
+    used = sorted(set(codes))
+    if len(used) == len(levels):
+        return Factor(levels, codes)
+    renumber = {old: new for new, old in enumerate(used)}
+    return Factor(tuple(levels[old] for old in used), list(map(renumber.__getitem__, codes)))
+
+
 @dataclass(frozen=True, eq=False)
 class ReportTable:
     """Every usable report of one load, column by column.
@@ -267,18 +280,23 @@ class ReportTable:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def take(self, rows: Sequence[int]) -> ReportTable:
+    def take(self, rows: Sequence[int], *, compact: bool = False) -> ReportTable:
         """The reports ``rows`` as a table of their own, keeping levels, files and declarations.
 
         Keeping ``files`` and each row's file code and line keeps every ``location`` the same;
-        keeping the levels keeps every parsed value (and kernel) shared.
+        keeping the levels keeps every parsed value (and kernel) shared, and the codes too.
+        ``compact`` keeps only the levels ``rows`` use, in their order, in the columns whose
+        every level the engine reads: that work then grows with the rows taken, not the table.
         """
         changes: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, Factor):
-                codes = value.codes
-                changes[f.name] = Factor(value.levels, list(map(codes.__getitem__, rows)))
+                codes = list(map(value.codes.__getitem__, rows))
+                if compact and f.name in _PER_LEVEL_WORK:
+                    changes[f.name] = _compacted(value.levels, codes)
+                else:
+                    changes[f.name] = Factor(value.levels, codes)
         changes["file_codes"] = list(map(self.file_codes.__getitem__, rows))
         changes["lines"] = list(map(self.lines.__getitem__, rows))
         return replace(self, **changes)  # type: ignore[arg-type]

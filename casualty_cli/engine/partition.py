@@ -52,7 +52,7 @@ def reconcile_in_parts(
         return None
 
     def run(share: Sequence[list[int]]) -> list[EstimateColumns]:
-        return [reconcile_fast(table.take(rows)).columns() for rows in share]
+        return [reconcile_fast(table.take(rows, compact=True)).columns() for rows in share]
 
     if jobs > 1:
         # Each side cuts its own sub-tables: the child's cuts cost this process nothing.
