@@ -21,7 +21,12 @@ from casualty_cli.diff import (
     revision_counts,
 )
 from casualty_cli.render.estimates import period_text, range_text
-from casualty_cli.render.records import write_delimited, write_json, write_markdown, write_ndjson
+from casualty_cli.render.records import (
+    write_delimited_columns,
+    write_json,
+    write_markdown,
+    write_ndjson,
+)
 from casualty_cli.render.safe import terminal_text
 
 VERDICT_STYLES: dict[Verdict, str] = {
@@ -64,7 +69,9 @@ def write_records(
     """Any list of flat records in a data format (``key`` names the JSON list)."""
     if fmt in ("csv", "tsv"):
         delimiter = "\t" if fmt == "tsv" else ","
-        write_delimited(records, header, stream, delimiter=delimiter, excel_safe=excel_safe)
+        # Column by column: each distinct value made text once (write_delimited's bytes).
+        columns = {name: [record.get(name) for record in records] for name in header}
+        write_delimited_columns(columns, header, stream, delimiter=delimiter, excel_safe=excel_safe)
     elif fmt == "json":
         write_json({"tally_version": version, key: list(records)}, stream)
     elif fmt == "ndjson":
