@@ -6,9 +6,11 @@ renderer and maps errors to exit statuses (contract section 5).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -43,7 +45,8 @@ class TallyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _collector_paused():
+                return super().invoke(ctx)
         except TallyError as error:
             report_error(error)
             ctx.exit(ExitStatus.DATA_ERROR)
@@ -70,6 +73,24 @@ class TallyGroup(click.Group):
                 err=True,
             )
             ctx.exit(ExitStatus.DATA_ERROR)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A command runs with the cyclic garbage collector paused, and restores it after.
+
+    A large run holds millions of small objects (reports, levels, figures, rows), and each of
+    the collector's full passes walks them all: 6% of ``tally reconcile`` and 16% of
+    ``tally diff`` on a million reports.  tally's objects do not form cycles (reference
+    counting frees them), and a command is one short process.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _debug(ctx: click.Context) -> bool:
@@ -560,11 +581,11 @@ def _run_diff(
     quiet: bool,
     input_settings: dict[str, Any],
 ) -> bool:
-    from casualty_cli.diff import compare_sides, packed, side, split_sources, unpacked
+    from casualty_cli.diff import Side, compare_sides, packed, side, split_sources, unpacked
     from casualty_cli.diff import revisions as find_revisions
     from casualty_cli.load import load_reports
+    from casualty_cli.model import ReportTable
     from casualty_cli.parallel import side_by_side
-    from casualty_cli.reconciliation import reconcile
     from casualty_cli.render.diff import (
         diff_table,
         revisions_table,
@@ -601,25 +622,34 @@ def _run_diff(
         )
         return bool(found)
     from casualty_cli.engine.fuse import fuse_threads
+    from casualty_cli.engine.partition import reconcile_columns
 
-    # Two processes keep both CPUs busy: each fuses with one thread.
+    # Two processes keep both CPUs busy: each fuses with one thread, and a large side is
+    # reconciled part after part in its own process (less memory; the same figures).
     fuse_threads(1)
+
+    def figures(table: ReportTable) -> Side:
+        return side(reconcile_columns(table, jobs=1, phrases=True))
+
     if by_source:
         # The two sides share nothing once split: B in a child process while A is done here.
-        b_packed, a_side = side_by_side(
-            lambda: packed(side(reconcile(b_table))), lambda: side(reconcile(a_table))
-        )
+        b_packed, a_side = side_by_side(lambda: packed(figures(b_table)), lambda: figures(a_table))
         b_side = unpacked(b_packed)
     else:
 
-        def read(path: str) -> tuple[Any, tuple[Finding, ...]]:
+        def read(path: str) -> tuple[Side, tuple[Finding, ...]]:
             table = load_reports([path], options=options)
-            return packed(side(reconcile(table))), table.findings
+            return figures(table), table.findings
 
-        (b_packed, b_findings), (a_packed, a_findings) = side_by_side(
-            lambda: read(paths[1]), lambda: read(paths[0])
+        def read_packed(path: str) -> tuple[Any, tuple[Finding, ...]]:
+            found, findings = read(path)
+            return packed(found), findings
+
+        # Only B crosses between processes: it alone travels as plain tuples.
+        (b_packed, b_findings), (a_side, a_findings) = side_by_side(
+            lambda: read_packed(paths[1]), lambda: read(paths[0])
         )
-        a_side, b_side = unpacked(a_packed), unpacked(b_packed)
+        b_side = unpacked(b_packed)
         report_warnings([*a_findings, *b_findings], quiet=quiet)
     comparison = compare_sides(a_side, b_side, nearest=nearest)
     _render(

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from casualty_cli.engine.families import scope_key
@@ -87,12 +88,16 @@ class Figure:
     def key(self) -> FigureKey:
         return (
             self.outcome,
-            name_key(self.category),
-            name_key(self.place),
+            _name_key(self.category),
+            _name_key(self.place),
             self.start,
             self.end,
             self.cumulative,
         )
+
+
+# A side names a few thousand categories and places, each in a great many rows.
+_name_key = lru_cache(maxsize=1 << 16)(name_key)
 
 
 FigureKey = tuple[str, str, str, date | None, date | None, bool]
@@ -186,6 +191,39 @@ class Comparison:
     def records(self) -> list[dict[str, Any]]:
         return [row.record() for row in self.rows]
 
+    def columns(self) -> dict[str, list[Any]]:
+        """:meth:`records` by field (:data:`DIFF_FIELDS`), made a column at a time."""
+        rows = self.rows
+        scopes = [row.scope for row in rows]
+        a_side = [row.a for row in rows]
+        b_side = [row.b for row in rows]
+        both = [(a, b) for a, b in zip(a_side, b_side, strict=True)]
+        return {
+            "outcome": [scope.outcome for scope in scopes],
+            "category": [scope.category for scope in scopes],
+            "place": [scope.place for scope in scopes],
+            "period_start": [_iso(scope.start) for scope in scopes],
+            "period_end": [_iso(scope.end) for scope in scopes],
+            "a_count": [(a.phrases if a else "") or None for a in a_side],
+            "a_low": [a.low if a else None for a in a_side],
+            "a_high": [a.high if a else None for a in a_side],
+            "b_count": [(b.phrases if b else "") or None for b in b_side],
+            "b_low": [b.low if b else None for b in b_side],
+            "b_high": [b.high if b else None for b in b_side],
+            "difference": [b.best - a.best if a and b else None for a, b in both],
+            "verdict": [str(row.verdict) for row in rows],
+            "a_best": [a.best if a else None for a in a_side],
+            "b_best": [b.best if b else None for b in b_side],
+            "b_vs_a": [
+                relative_text("B", b.best, "A", a.best) if a and b else None for a, b in both
+            ],
+            "a_vs_b": [
+                relative_text("A", a.best, "B", b.best) if a and b else None for a, b in both
+            ],
+            "a_date": [_end(a) for a in a_side],
+            "b_date": [_end(b) for b in b_side],
+        }
+
     def counts(self) -> dict[Verdict, int]:
         found = {verdict: 0 for verdict in Verdict}
         for row in self.rows:
@@ -265,10 +303,12 @@ def compare_sides(left: Side, right: Side, *, nearest: bool = False) -> Comparis
     used: set[FigureKey] = set()
     for key, figure in left.items():
         other = right.get(key)
-        if other is None and nearest:
-            other = _latest_before(key, right, used)
         if other is not None:
-            used.add(other.key)
+            used.add(key)
+        elif nearest:
+            other = _latest_before(key, right, used)
+            if other is not None:
+                used.add(other.key)
         rows.append(DiffRow(figure, figure, other, _verdict(figure, other)))
     for key, figure in right.items():
         if key not in used and key not in left:
@@ -298,12 +338,15 @@ def _verdict(a: Figure | None, b: Figure | None) -> Verdict:
         return Verdict.ONLY_A
     if a is None:
         return Verdict.ONLY_B
-    figures = ("best", "low", "high", "low95", "high95")
-    if all(getattr(a, name) == getattr(b, name) for name in figures):
+    if (a.best, a.low, a.high, a.low95, a.high95) == (b.best, b.low, b.high, b.low95, b.high95):
         return Verdict.SAME
     if a.high < b.low or b.high < a.low:
         return Verdict.CONFLICT
     return Verdict.AGREE
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _end(figure: Figure | None) -> str | None:

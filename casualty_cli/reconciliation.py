@@ -85,12 +85,9 @@ def reconcile(
     from casualty_cli.engine.fast import reconcile_fast
 
     if columns_only and not targets:
-        from casualty_cli.engine.partition import SPLIT_FROM_ROWS, reconcile_in_parts
+        from casualty_cli.engine.partition import reconcile_columns
 
-        if len(table) >= SPLIT_FROM_ROWS:
-            parts = reconcile_in_parts(table)
-            if parts is not None:
-                return parts
+        return reconcile_columns(table)
     return reconcile_fast(table, targets=targets)
 
 

@@ -267,3 +267,17 @@ def test_a_file_against_itself_is_all_same(path: Path) -> None:
     status, out, _ = run(str(path), str(path), "--format", "csv")
     verdicts = {row["verdict"] for row in csv.DictReader(io.StringIO(out))}
     assert (status, verdicts) == (0, {"same"})
+
+
+def test_the_csv_columns_are_the_records_field_by_field() -> None:
+    """``Comparison.columns`` (the CSV path) is ``records`` (the JSON path) transposed."""
+    from casualty_cli.diff import compare
+    from casualty_cli.load import load_reports
+    from casualty_cli.reconciliation import reconcile
+
+    a = reconcile(load_reports([DATA / "ukraine-personnel-lod-db.csv"]))
+    b = reconcile(load_reports([DATA / "ukraine-personnel-petroivaniuk.csv"]))
+    comparison = compare(a, b)
+    records = comparison.records()
+    assert {row["verdict"] for row in records} >= {"same", "agree", "only_a", "only_b"}
+    assert comparison.columns() == {name: [r[name] for r in records] for name in DIFF_FIELDS}

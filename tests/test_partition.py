@@ -105,12 +105,19 @@ def test_parts_are_balanced_largest_group_first() -> None:
 # --- equality with one run ------------------------------------------------------------------------
 
 
-def assert_same_columns(table: ReportTable, jobs: int, part_rows: int) -> bool:
-    """The parts' columns equal the whole run's; False when the table does not split."""
-    parted = reconcile_in_parts(table, jobs, part_rows=part_rows)
+def assert_same_columns(
+    table: ReportTable, jobs: int, part_rows: int, *, phrases: bool = False
+) -> bool:
+    """The parts' columns equal the whole run's; False when the table does not split.
+
+    With ``phrases`` the parts give their reported phrases too; without, they come from one
+    whole run when asked for.
+    """
+    parted = reconcile_in_parts(table, jobs, part_rows=part_rows, phrases=phrases)
     whole = reconcile_fast(table)
     if parted is None:
         return False
+    assert parted.reported_phrases() == whole.reported_phrases()
     assert parted.columns() == whole.columns()
     assert parted.records() == whole.records()
     assert parted.notes == whole.notes
@@ -138,12 +145,17 @@ rows = st.builds(
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.lists(rows, min_size=1, max_size=24), st.integers(1, 6), st.sampled_from([1, 2]))
+@given(
+    st.lists(rows, min_size=1, max_size=24),
+    st.integers(1, 6),
+    st.sampled_from([1, 2]),
+    st.booleans(),
+)
 def test_random_reports_give_the_columns_of_one_run(
-    reports: list[Row], part_rows: int, jobs: int
+    reports: list[Row], part_rows: int, jobs: int, phrases: bool
 ) -> None:
-    assert_same_columns(csv_table(reports), jobs, part_rows)
-    assert_same_columns(yaml_table(reports), jobs, part_rows)
+    assert_same_columns(csv_table(reports), jobs, part_rows, phrases=phrases)
+    assert_same_columns(yaml_table(reports), jobs, part_rows, phrases=phrases)
 
 
 def test_the_random_tables_do_split() -> None:
@@ -173,11 +185,28 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_generated_20000_reports_in_parts(generated: Path, jobs: int) -> None:
+@pytest.mark.parametrize(("jobs", "phrases"), [(1, True), (2, False)])
+def test_generated_20000_reports_in_parts(generated: Path, jobs: int, phrases: bool) -> None:
     table = load_reports([generated])
     assert len(independent_parts(table, 8) or []) == 8
-    assert assert_same_columns(table, jobs, part_rows=2_500)
+    assert assert_same_columns(table, jobs, part_rows=2_500, phrases=phrases)
+
+
+def test_a_diff_of_sides_in_parts_writes_the_bytes_of_whole_sides(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    """``tally diff`` reconciles a large side part after part, phrases and all."""
+    changed = tmp_path / "changed.csv"
+    text = generated.read_text(encoding="utf-8")
+    changed.write_text(text.replace(",12,", ",13,").replace(",40,", ",about 41,"), "utf-8")
+    args = ["diff", str(generated), str(changed), "-f", "csv"]
+    whole = runner.invoke(main, args)
+    monkeypatch.setattr(partition, "SPLIT_FROM_ROWS", 1_000)
+    monkeypatch.setattr(partition, "PART_ROWS", 3_000)
+    parted = runner.invoke(main, args)
+    assert (whole.exit_code, parted.exit_code) == (1, 1)
+    assert parted.stdout == whole.stdout
+    assert whole.stdout.count(",agree,") + whole.stdout.count(",conflict,") > 10
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "ndjson"])

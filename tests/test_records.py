@@ -16,7 +16,7 @@ cells = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**6), max_value=10**12),
-    st.text(alphabet="=+-@\t\n,;\"' a1", max_size=6),
+    st.text(alphabet="=+-@\t\n\r,;\"' a1é\u2028", max_size=6),
     st.lists(st.sampled_from(["disputed", "=x", "a\tb"]), max_size=3).map(tuple),
 )
 

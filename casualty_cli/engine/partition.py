@@ -35,13 +35,35 @@ PART_ROWS = 125_000
 """About the most reports one part holds: the engine's memory grows with the part, not the file."""
 
 
+def reconcile_columns(
+    table: ReportTable, *, jobs: int = 2, phrases: bool = False
+) -> Reconciliation:
+    """``reconcile_fast(table)`` for a caller that reads only its columns (and, with
+    ``phrases``, its reported phrases): in parts when the table is large and splits."""
+    from casualty_cli.engine.fast import reconcile_fast
+
+    if len(table) >= SPLIT_FROM_ROWS:
+        parted = reconcile_in_parts(table, jobs, phrases=phrases)
+        if parted is not None:
+            return parted
+    return reconcile_fast(table)
+
+
+_Part = tuple[EstimateColumns, list[str | None] | None]
+
+
 def reconcile_in_parts(
-    table: ReportTable, jobs: int = 2, *, part_rows: int | None = None
+    table: ReportTable,
+    jobs: int = 2,
+    *,
+    part_rows: int | None = None,
+    phrases: bool = False,
 ) -> Reconciliation | None:
     """``reconcile_fast(table)``'s columns, from parts that never meet; None if it can't split.
 
     The parts run one after the other on each of ``jobs`` (1 or 2) processes, so the peak
-    memory is that of the table and ``jobs`` parts, not of the whole reconciliation.
+    memory is that of the table and ``jobs`` parts, not of the whole reconciliation.  With
+    ``phrases`` each part gives its reported phrases too (``tally diff`` reads them).
     """
     from casualty_cli.engine.fast import reconcile_fast
     from casualty_cli.parallel import side_by_side
@@ -51,15 +73,22 @@ def reconcile_in_parts(
     if parts is None:
         return None
 
-    def run(share: Sequence[list[int]]) -> list[EstimateColumns]:
-        return [reconcile_fast(table.take(rows, compact=True)).columns() for rows in share]
+    def run(share: Sequence[list[int]]) -> list[_Part]:
+        done: list[_Part] = []
+        for rows in share:
+            result = reconcile_fast(table.take(rows, compact=True))
+            done.append((result.columns(), result.reported_phrases() if phrases else None))
+        return done
 
     if jobs > 1:
         # Each side cuts its own sub-tables: the child's cuts cost this process nothing.
         theirs, mine = side_by_side(lambda: run(parts[1::2]), lambda: run(parts[0::2]))
-        columns = merged_columns([*mine, *theirs])
+        done = [*mine, *theirs]
     else:
-        columns = merged_columns(run(parts))
+        done = run(parts)
+    order = merged_order([columns for columns, _ in done])
+    columns = merged_columns([columns for columns, _ in done], order)
+    merged_phrases = _picked([p or [] for _, p in done], order) if phrases else None
 
     @functools.cache
     def whole() -> Reconciliation:
@@ -68,14 +97,12 @@ def reconcile_in_parts(
     def estimates() -> Sequence[Estimate]:
         return whole().estimates
 
+    def reported() -> list[str | None]:
+        return list(merged_phrases) if merged_phrases is not None else whole().reported_phrases()
+
     notes = tuple(str(finding) for finding in table.findings)
     return Reconciliation(
-        estimates,
-        table,
-        notes,
-        table.findings,
-        columns=columns,
-        phrases=lambda: whole().reported_phrases(),
+        estimates, table, notes, table.findings, columns=columns, phrases=reported
     )
 
 
@@ -122,12 +149,11 @@ def _keyed_path(path: Sequence[str]) -> tuple[str, ...]:
     return tuple(map(name_key, path))
 
 
-def merged_columns(parts: Sequence[EstimateColumns]) -> EstimateColumns:
-    """The rows of every part in one ranking (``reconciliation._rank_key``), renumbered."""
-    joined: dict[str, list[Any]] = {
-        name: [value for part in parts for value in part[name]] for name in parts[0]
-    }
-    n_rows = len(joined["rank"])
+def merged_order(parts: Sequence[EstimateColumns]) -> list[int]:
+    """Where each row of the parts, one after the other, comes in the one ranking
+    (``reconciliation._rank_key``)."""
+    keys = ("period_end", "best", "high", "outcome", "category", "place", "period_start")
+    joined = {name: _joined([part[name] for part in parts]) for name in (*keys, "cumulative")}
 
     def positions(values: Sequence[str | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
         # Texts compare as strings, ISO dates as days; a missing value sorts below every text.
@@ -148,8 +174,29 @@ def merged_columns(parts: Sequence[EstimateColumns]) -> EstimateColumns:
             -positions(joined["period_end"]),
         )
     )
-    pick = itemgetter(*order.tolist()) if n_rows > 1 else lambda values: tuple(values)
+    result: list[int] = order.tolist()
+    return result
+
+
+def merged_columns(
+    parts: Sequence[EstimateColumns], order: Sequence[int] | None = None
+) -> EstimateColumns:
+    """The rows of every part in one ranking (``merged_order``), renumbered."""
+    if order is None:
+        order = merged_order(parts)
     columns: EstimateColumns = {
-        name: list(pick(values)) for name, values in joined.items() if name != "rank"
+        name: _picked([part[name] for part in parts], order) for name in parts[0] if name != "rank"
     }
-    return {"rank": list(range(1, n_rows + 1)), **columns}
+    return {"rank": list(range(1, len(order) + 1)), **columns}
+
+
+def _joined(runs: Sequence[Sequence[Any]]) -> list[Any]:
+    return [value for run in runs for value in run]
+
+
+def _picked(runs: Sequence[Sequence[Any]], order: Sequence[int]) -> list[Any]:
+    """The values of ``runs``, one after the other, in ``order``."""
+    joined = _joined(runs)
+    if len(order) < 2:
+        return [joined[i] for i in order]
+    return list(itemgetter(*order)(joined))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
@@ -110,8 +111,11 @@ def _quoter(delimiter: str) -> Callable[[str], str]:
     # The same line end as the real writer: csv quotes a cell holding a line end's characters.
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
 
+    # QUOTE_MINIMAL quotes a cell only for one of these (a superset: the writer decides).
+    special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
+
     def quoted(cell: str) -> str:
-        if not cell:
+        if not cell or special.search(cell) is None:
             return cell
         buffer.seek(0)
         buffer.truncate()
