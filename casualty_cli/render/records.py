@@ -14,7 +14,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
-from casualty_cli.render.safe import json_text, markdown_cell, spreadsheet_cell
+from casualty_cli.render.safe import (
+    FORMULA_TRIGGERS,
+    json_text,
+    markdown_cell,
+    spreadsheet_cell,
+)
 
 Record = Mapping[str, Any]
 
@@ -92,8 +97,13 @@ def _cell_maker(
         # Integers are never formulas (spreadsheet_cell leaves numbers alone), never quoted.
         return lambda run: ["" if value is None else str(value) for value in run]
     quoted = _quoter(delimiter)
+    # A text that is no formula and holds nothing to quote or replace is its own cell.
+    special = re.compile(f"[{re.escape(delimiter)}\"\r\n\t]").search
 
     def text(value: Any) -> str:
+        if value.__class__ is str and not value.startswith(FORMULA_TRIGGERS):
+            if special(value) is None:
+                return value
         return quoted(delimited_cell(value, delimiter, excel_safe))
 
     if bool in kinds:

@@ -7,7 +7,7 @@ import re
 # C0 and C1 controls (but tab and newline), DEL, and the bidi controls that reorder what a
 # terminal shows (U+202A-U+202E, U+2066-U+2069) or mark direction invisibly.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#<>&])")
 
@@ -35,7 +35,7 @@ def json_text(document: str) -> str:
 
 def spreadsheet_cell(text: str) -> str:
     """Neutralise a cell a spreadsheet would run as a formula (OWASP); leave numbers alone."""
-    if text.startswith(_FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
