@@ -231,6 +231,45 @@ def output_options(function: F) -> F:
     return function
 
 
+@contextlib.contextmanager
+def _parts_progress(*, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on standard error for a reconciliation in parts, when it is a terminal.
+
+    Transient, and drawn only when told: no thread of its own, so that the engine may still
+    fork.  A small input is never split, so it never draws one (nor imports rich for it).
+    """
+    if quiet or not _is_terminal(sys.stderr):
+        yield None
+        return
+    bars: list[Any] = []
+
+    def show(done: int, total: int) -> None:
+        if not bars:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            bar = Progress(
+                TextColumn("reconciling, in parts"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True, force_terminal=True),
+                transient=True,
+                auto_refresh=False,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            bar.start()
+            bars.append((bar, bar.add_task("parts", total=total)))
+        bar, task = bars[0]
+        bar.update(task, completed=done, total=total, refresh=True)
+
+    try:
+        yield show
+    finally:
+        for bar, _ in bars:
+            bar.stop()
+
+
 def _is_terminal(stream: Any) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
@@ -407,12 +446,14 @@ def reconcile_command(
     targets = [target_window(text) for text in periods]
     paths = _input_paths(files)
     chosen = _resolve_format(output_format, output)
-    result = reconcile_files(
-        paths,
-        options=_load_options(**input_settings),
-        targets=targets,
-        columns_only=chosen in _COLUMN_FORMATS,
-    )
+    with _parts_progress(quiet=quiet) as progress:
+        result = reconcile_files(
+            paths,
+            options=_load_options(**input_settings),
+            targets=targets,
+            columns_only=chosen in _COLUMN_FORMATS,
+            progress=progress,
+        )
     report_warnings(result.findings, quiet=quiet)
     report_notes(result.notes, result.findings, quiet=quiet)
     _render(

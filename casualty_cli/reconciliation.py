@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -62,14 +62,19 @@ def reconcile_files(
     options: LoadOptions | None = None,
     targets: Sequence[Target] = (),
     columns_only: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Reconciliation:
     """Load ``paths`` and reconcile them: ``tally reconcile`` as one call."""
     table = load_reports(paths, options=options)
-    return reconcile(table, targets=targets, columns_only=columns_only)
+    return reconcile(table, targets=targets, columns_only=columns_only, progress=progress)
 
 
 def reconcile(
-    table: ReportTable, *, targets: Sequence[Target] = (), columns_only: bool = False
+    table: ReportTable,
+    *,
+    targets: Sequence[Target] = (),
+    columns_only: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Reconciliation:
     """Reconcile every report of ``table`` into ranked estimates with their audit trail.
 
@@ -81,13 +86,14 @@ def reconcile(
     large table whose places fall into groups that never meet is then reconciled part by part,
     two parts at a time on two CPUs (``engine/partition.py``): the same columns in about half
     the time and less memory, but Estimate objects would cost a second, whole run.
+    ``progress`` is then told (parts done, parts in all) as they finish.
     """
     from casualty_cli.engine.fast import reconcile_fast
 
     if columns_only and not targets:
         from casualty_cli.engine.partition import reconcile_columns
 
-        return reconcile_columns(table)
+        return reconcile_columns(table, progress=progress)
     return reconcile_fast(table, targets=targets)
 
 

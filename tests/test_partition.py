@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import runpy
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -229,3 +230,37 @@ def test_the_command_writes_the_same_bytes_in_parts(
     assert result.exit_code == 0, result.output
     assert calls == [7]  # 20,000 reports, 3,000 a part
     assert result.stdout == whole.getvalue()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_is_told_every_part_in_order(generated: Path, jobs: int) -> None:
+    table = load_reports([generated])
+    told: list[tuple[int, int]] = []
+    parted = reconcile_in_parts(
+        table, jobs, part_rows=2_500, progress=lambda done, total: told.append((done, total))
+    )
+    assert parted is not None
+    assert told[0] == (0, 8)
+    assert told[-1] == (8, 8)
+    assert [done for done, _ in told] == sorted(done for done, _ in told)
+    assert {total for _, total in told} == {8}
+
+
+def test_the_command_draws_progress_only_on_a_terminal(
+    generated: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    monkeypatch.setattr(partition, "SPLIT_FROM_ROWS", 1_000)
+    monkeypatch.setattr(partition, "PART_ROWS", 5_000)
+    args = ["reconcile", str(generated), "-f", "csv"]
+    plain = runner.invoke(main, args)
+    assert plain.exit_code == 0
+    assert plain.stderr == ""
+    # Standard error a terminal: the transient bar counts the parts there, never on stdout.
+    monkeypatch.setattr("casualty_cli.cli._is_terminal", lambda stream: stream is sys.stderr)
+    drawn = runner.invoke(main, args, env={"TERM": "xterm"})  # rich draws nothing when dumb
+    assert drawn.exit_code == 0
+    assert drawn.stdout == plain.stdout
+    assert "reconciling, in parts" in drawn.stderr
+    assert "4/4" in drawn.stderr
+    quiet = runner.invoke(main, [*args, "--quiet"], env={"TERM": "xterm"})
+    assert quiet.stderr == ""

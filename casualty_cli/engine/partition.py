@@ -17,8 +17,10 @@ them, so callers that need them should not split.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -31,19 +33,27 @@ from casualty_cli.names import name_key
 SPLIT_FROM_ROWS = 100_000
 """Below this many reports the fork and the pickled columns cost more than a CPU gives back."""
 
-PART_ROWS = 125_000
+PART_ROWS = 62_500
 """About the most reports one part holds: the engine's memory grows with the part, not the file."""
 
 
+Progress = Callable[[int, int], None]
+"""Told (parts done, parts in all) as a reconciliation in parts goes: for a progress bar."""
+
+
 def reconcile_columns(
-    table: ReportTable, *, jobs: int = 2, phrases: bool = False
+    table: ReportTable,
+    *,
+    jobs: int = 2,
+    phrases: bool = False,
+    progress: Progress | None = None,
 ) -> Reconciliation:
     """``reconcile_fast(table)`` for a caller that reads only its columns (and, with
     ``phrases``, its reported phrases): in parts when the table is large and splits."""
     from casualty_cli.engine.fast import reconcile_fast
 
     if len(table) >= SPLIT_FROM_ROWS:
-        parted = reconcile_in_parts(table, jobs, phrases=phrases)
+        parted = reconcile_in_parts(table, jobs, phrases=phrases, progress=progress)
         if parted is not None:
             return parted
     return reconcile_fast(table)
@@ -58,6 +68,7 @@ def reconcile_in_parts(
     *,
     part_rows: int | None = None,
     phrases: bool = False,
+    progress: Progress | None = None,
 ) -> Reconciliation | None:
     """``reconcile_fast(table)``'s columns, from parts that never meet; None if it can't split.
 
@@ -73,19 +84,25 @@ def reconcile_in_parts(
     if parts is None:
         return None
 
-    def run(share: Sequence[list[int]]) -> list[_Part]:
+    ticks = _Ticks(len(parts), progress)
+
+    def run(share: Sequence[list[int]], tick: Callable[[], None]) -> list[_Part]:
         done: list[_Part] = []
         for rows in share:
             result = reconcile_fast(table.take(rows, compact=True))
             done.append((result.columns(), result.reported_phrases() if phrases else None))
+            tick()
         return done
 
-    if jobs > 1:
-        # Each side cuts its own sub-tables: the child's cuts cost this process nothing.
-        theirs, mine = side_by_side(lambda: run(parts[1::2]), lambda: run(parts[0::2]))
-        done = [*mine, *theirs]
-    else:
-        done = run(parts)
+    with ticks:
+        if jobs > 1:
+            # Each side cuts its own sub-tables: the child's cuts cost this process nothing.
+            theirs, mine = side_by_side(
+                lambda: run(parts[1::2], ticks.there), lambda: run(parts[0::2], ticks.here)
+            )
+            done = [*mine, *theirs]
+        else:
+            done = run(parts, ticks.here)
     order = merged_order([columns for columns, _ in done])
     columns = merged_columns([columns for columns, _ in done], order)
     merged_phrases = _picked([p or [] for _, p in done], order) if phrases else None
@@ -104,6 +121,48 @@ def reconcile_in_parts(
     return Reconciliation(
         estimates, table, notes, table.findings, columns=columns, phrases=reported
     )
+
+
+class _Ticks:
+    """Parts done in both processes, told to ``progress`` from this one.
+
+    The child writes a byte down a pipe for each part it finishes; this process counts them
+    whenever it finishes one of its own, and at the end.
+    """
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total = total
+        self.progress = progress
+        self.count = 0
+        self.pipe: tuple[int, int] | None = None
+
+    def __enter__(self) -> _Ticks:
+        if self.progress is not None:
+            self.pipe = os.pipe()
+            os.set_blocking(self.pipe[0], False)
+            self.progress(0, self.total)
+        return self
+
+    def there(self) -> None:
+        if self.pipe is not None:
+            os.write(self.pipe[1], b".")
+
+    def here(self) -> None:
+        self.count += 1
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.pipe is None or self.progress is None:
+            return
+        with contextlib.suppress(BlockingIOError):
+            self.count += len(os.read(self.pipe[0], 1 << 16))
+        self.progress(min(self.count, self.total), self.total)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.pipe is not None:
+            self._tell()
+            for end in self.pipe:
+                os.close(end)
 
 
 def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | None:

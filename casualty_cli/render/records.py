@@ -98,7 +98,7 @@ def _cell_maker(
         return lambda run: ["" if value is None else str(value) for value in run]
     quoted = _quoter(delimiter)
     # A text that is no formula and holds nothing to quote or replace is its own cell.
-    special = re.compile(f"[{re.escape(delimiter)}\"\r\n\t]").search
+    special = re.compile(f'[{re.escape(delimiter)}"\r\n\t]').search
 
     def text(value: Any) -> str:
         if value.__class__ is str and not value.startswith(FORMULA_TRIGGERS):
