@@ -139,15 +139,21 @@ def run_child(mode: str, path: Path, *, sample: bool = False) -> Run:
 SAMPLE_EVERY = 0.2  # seconds between two looks at the processes' memory
 
 
-def peak_together(process: subprocess.Popen[str]) -> int:
+def peak_together(process: subprocess.Popen[str], timeout: float | None = None) -> int:
     """The largest summed Pss (KiB) of ``process`` and its descendants, sampled until it ends.
 
     ``ru_maxrss`` is one process's peak; tally's parts run in two processes at once, which
     share the pages of the table they were forked with.  Pss counts a shared page once across
-    them, so the sum is the memory the machine gave the run.  0 where /proc is missing.
+    them, so the sum is the memory the machine gave the run.  0 where /proc is missing.  A run
+    still going after ``timeout`` seconds is killed (``subprocess.TimeoutExpired``).
     """
     peak = 0
+    deadline = time.monotonic() + timeout if timeout else None
     while process.poll() is None:
+        if deadline is not None and time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise subprocess.TimeoutExpired(process.args, timeout or 0)
         peak = max(peak, sum(map(_pss_kib, _process_tree(process.pid))))
         time.sleep(SAMPLE_EVERY)
     return peak
