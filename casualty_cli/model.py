@@ -234,7 +234,22 @@ class Factor(Generic[T]):
 
 # The columns with many levels whose every level the engine reads (kernels, windows, dates):
 # compacting the others would cost more than it saves.
-_PER_LEVEL_WORK = frozenset({"count", "window", "period", "published"})
+_PER_LEVEL_WORK = frozenset({"count", "window", "period", "published", "place", "category"})
+
+
+def _declared_over(
+    places: Mapping[str, CategoryNode], paths: Sequence[tuple[str, ...]]
+) -> dict[str, CategoryNode]:
+    """The declared breakdowns of places at or above ``paths``: the only ones reports there
+    can meet (a breakdown with no report at or below its place adds no scope and no sum)."""
+    from casualty_cli.names import name_key
+
+    above = {tuple(map(name_key, path[:n])) for path in paths for n in range(len(path) + 1)}
+    return {
+        name: node
+        for name, node in places.items()
+        if (tuple(map(name_key, name.split("/"))) if name else ()) in above
+    }
 
 
 def _compacted(levels: tuple[T, ...], codes: list[int]) -> Factor[T]:
@@ -286,7 +301,8 @@ class ReportTable:
         Keeping ``files`` and each row's file code and line keeps every ``location`` the same;
         keeping the levels keeps every parsed value (and kernel) shared, and the codes too.
         ``compact`` keeps only the levels ``rows`` use, in their order, in the columns whose
-        every level the engine reads: that work then grows with the rows taken, not the table.
+        every level the engine reads, and only the place breakdowns those rows can meet: that
+        work then grows with the rows taken, not with the table.
         """
         changes: dict[str, object] = {}
         for f in fields(self):
@@ -299,6 +315,10 @@ class ReportTable:
                     changes[f.name] = Factor(value.levels, codes)
         changes["file_codes"] = list(map(self.file_codes.__getitem__, rows))
         changes["lines"] = list(map(self.lines.__getitem__, rows))
+        if compact and self.places:
+            used = {self.place.codes[row] for row in rows}
+            paths = [self.place.levels[code] for code in sorted(used)]
+            changes["places"] = _declared_over(self.places, paths)
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def location(self, row: int) -> Location:

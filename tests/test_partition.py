@@ -264,3 +264,30 @@ def test_the_command_draws_progress_only_on_a_terminal(
     assert "4/4" in drawn.stderr
     quiet = runner.invoke(main, [*args, "--quiet"], env={"TERM": "xterm"})
     assert quiet.stderr == ""
+
+
+DECLARED = """\
+places:
+  A: {parts: [x, y], complete: true}
+  B: {parts: [z, w], complete: true}
+  C/v: {parts: [u], complete: true}
+reports:
+  - {source: S1, published: 2025-03-09, place: A/x, count: 10}
+  - {source: S1, published: 2025-03-09, place: A/y, count: 15}
+  - {source: S2, published: 2025-03-09, place: A, count: about 30}
+  - {source: S3, published: 2025-03-09, place: B/z, count: 7}
+  - {source: S3, published: 2025-03-09, place: B/w, count: 8}
+  - {source: S4, published: 2025-03-09, place: B/w, count: at least 9}
+"""
+
+
+def test_a_part_keeps_only_the_breakdowns_its_places_meet() -> None:
+    table = table_of(DECLARED, "reports.yaml")
+    parts = independent_parts(table, 2)
+    assert parts is not None
+    declared = sorted(sorted(table.take(rows, compact=True).places) for rows in parts)
+    assert declared == [["A"], ["B"]]  # C/v has no report at or below it: in neither
+    assert assert_same_columns(table, jobs=2, part_rows=1, phrases=True)
+    # The sums of the complete places came out, in parts as in one run.
+    columns = reconcile_fast(table).columns()
+    assert ("B", 15) in set(zip(columns["place"], columns["best"], strict=True))
