@@ -4,9 +4,9 @@ Reports about places with no common ancestor that anyone reports on never meet: 
 (category, place, time), every same-origin sum and every day difference stays below the highest
 place named, so the reports split into groups (``independent_parts``) that reconcile alone to
 exactly the rows they give together.  Only the ranking is global, and it is a sort on the rows'
-own columns (``reconciliation._rank_key``), so the parts' columns merge by one lexsort.  Each
-part holds at most about ``PART_ROWS`` reports, and two parts run at once, one per CPU: the
-time is about halved, and the memory is that of two parts, not of the whole run.
+own columns (``reconciliation._rank_key``), so the parts' columns merge by one lexsort.  Parts
+hold about ``PART_ROWS`` reports each (a group is never cut), and two run at once, one per CPU:
+the time is about halved, and the memory is that of two parts, not of the whole run.
 
 The split is refused (None) when everything is one piece (a report with no place, or a breakdown
 declared for the root of the place tree, joins every place) and under ``--period`` (its notes are
