@@ -29,10 +29,10 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Sequence, Sized
+from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 HERE: Final = Path(__file__).resolve().parent
 OUT_DIR: Final = HERE / "out"
@@ -123,17 +123,33 @@ def run_child(mode: str, path: Path, *, sample: bool = False) -> Run:
     # Measure this working tree's package, installed or not.
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
+    result, peak = measured(cmd, mode, env=env, sample=sample)
+    return Run(float(result["seconds"]), peak, int(result["rows"]))
+
+
+def measured(
+    cmd: Sequence[str],
+    what: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    sample: bool = False,
+    timeout: float | None = None,
+) -> tuple[dict[str, Any], int]:
+    """The JSON a child measure prints last, and its peak memory (KiB).
+
+    The peak is the larger of the child's own figure and, with ``sample``, the summed Pss of
+    it and its descendants (``peak_together``).
+    """
     with subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as child_process:
-        together = peak_together(child_process) if sample else 0
+        together = peak_together(child_process, timeout) if sample else 0
         stdout, stderr = child_process.communicate()
     if child_process.returncode != 0:
         last = stderr.strip().splitlines()[-1:] or ["no message"]
-        raise RuntimeError(f"{mode} run failed (exit {child_process.returncode}): {last[0]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
-    peak = max(int(result["peak_kib"]), together)
-    return Run(float(result["seconds"]), peak, int(result["rows"]))
+        raise RuntimeError(f"{what} run failed (exit {child_process.returncode}): {last[0]}")
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return result, max(int(result["peak_kib"]), together)
 
 
 SAMPLE_EVERY = 0.2  # seconds between two looks at the processes' memory

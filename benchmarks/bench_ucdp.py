@@ -73,7 +73,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from bench_load import OUT_DIR, best_of, cpu_model, cpus, mib, peak_together
+from bench_load import OUT_DIR, best_of, cpu_model, cpus, measured, mib
 
 HERE: Final = Path(__file__).resolve().parent
 REPO: Final = HERE.parent
@@ -167,22 +167,9 @@ def run_reconcile(mode: str, paths: Sequence[Path], out: Path, timeout: float | 
     cmd += ["--child-out", str(out)]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as child_process:
-        # Every process of the run, summed: the parts of a large reconciliation run in two.
-        together = peak_together(child_process, timeout)
-        stdout, stderr = child_process.communicate()
-    if child_process.returncode != 0:
-        last = stderr.strip().splitlines()[-1:] or ["no message"]
-        raise RuntimeError(f"{mode} run failed (exit {child_process.returncode}): {last[0]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
-    return Reconciled(
-        float(result["seconds"]),
-        max(int(result["peak_kib"]), together),
-        int(result["reports"]),
-        int(result["scopes"]),
-    )
+    # Every process of the run, summed: the parts of a large reconciliation run in two.
+    result, peak = measured(cmd, mode, env=env, sample=True, timeout=timeout)
+    return Reconciled(float(result["seconds"]), peak, int(result["reports"]), int(result["scopes"]))
 
 
 def check_totals(out: Path, expected: Mapping[str, int]) -> tuple[int, int, int, int]:

@@ -49,7 +49,7 @@ from bench_load import (
     cpu_model,
     cpus,
     ensure_file,
-    peak_together,
+    measured,
 )
 
 ROOT: Final = HERE.parent
@@ -132,17 +132,9 @@ def run_diff(path: Path, copy: Path, rows: int, *, sample: bool = False) -> Run:
     output = OUT_DIR / "suite-diff-output.csv"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child-diff"]
     cmd += [str(path), str(copy), str(output)]
-    with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as child_process:
-        together = peak_together(child_process) if sample else 0
-        stdout, stderr = child_process.communicate()
-    if child_process.returncode != 0:
-        last = stderr.strip().splitlines()[-1:] or ["no message"]
-        raise RuntimeError(f"diff run failed (exit {child_process.returncode}): {last[0]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
     # The sampled sum includes this script's own small interpreter (the waiting parent).
-    return Run(float(result["seconds"]), max(int(result["peak_kib"]), together), rows)
+    result, peak = measured(cmd, "diff", sample=sample)
+    return Run(float(result["seconds"]), peak, rows)
 
 
 def best_diff(path: Path, copy: Path, rows: int, repeat: int) -> Run:

@@ -16,6 +16,7 @@ from functools import partial
 from itertools import chain, compress, repeat
 from typing import Any
 
+from casualty_cli.collector import paused_gc
 from casualty_cli.columns import Parsed, factorise, parse_column
 from casualty_cli.errors import (
     Finding,
@@ -45,7 +46,6 @@ from casualty_cli.model import (
 from casualty_cli.names import display_name, name_key, split_path
 from casualty_cli.readers import ReadOptions, read_path, read_sources
 from casualty_cli.readers.raw import RawDocument, RawFactor, RawSource
-from casualty_cli.readers.shape import paused_gc
 from casualty_cli.taxonomy import build_category_tree, build_place_tree
 
 # A phrase that names no number is not *malformed*: reconcile skips the report with a warning,

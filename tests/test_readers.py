@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casualty_cli.collector import paused_gc
 from casualty_cli.errors import InputError, Severity, TallyError
 from casualty_cli.readers import (
     InputFormat,
@@ -35,7 +36,6 @@ from casualty_cli.readers import (
 from casualty_cli.readers.decode import decode
 from casualty_cli.readers.delimited import read_delimited, sniff_delimiter
 from casualty_cli.readers.detect import detect_format
-from casualty_cli.readers.shape import paused_gc
 
 BOM = b"\xef\xbb\xbf"
 

@@ -28,7 +28,6 @@ Estimates are kept as columns; their objects, with the audit trail, are made onl
 from __future__ import annotations
 
 import functools
-import gc
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -37,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from casualty_cli.collector import paused_gc
 from casualty_cli.engine.claims import (
     Claim,
     ClaimSet,
@@ -96,14 +96,9 @@ def reconcile_fast(table: ReportTable, *, targets: Sequence[Target] = ()) -> Rec
     """``reconcile_by_objects(table)``, the common case done column-wise (see module docstring)."""
     # Building a million small frozen objects triggers repeated full collections that scan the
     # whole table for cycles (about a third of the run time); none of these objects can form a
-    # cycle, so collection is paused for the call and restored to its previous state after.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # cycle, so collection is paused for the call.
+    with paused_gc():
         return _reconcile_fast(table, targets)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconciliation:

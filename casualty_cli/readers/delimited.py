@@ -35,11 +35,12 @@ from dataclasses import dataclass, replace
 from itertools import compress, filterfalse, islice
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
+from casualty_cli.collector import paused_gc
 from casualty_cli.errors import Finding, InputError, Location, Severity
 from casualty_cli.model import REPORT_FIELDS, REQUIRED_FIELDS
 from casualty_cli.readers.decode import Decoded
 from casualty_cli.readers.raw import FactorColumns, InputFormat, RawDocument, RawFactor
-from casualty_cli.readers.shape import FIELDS, did_you_mean, field_key, paused_gc
+from casualty_cli.readers.shape import FIELDS, did_you_mean, field_key
 
 SNIFF_CHARS = 65_536
 CANDIDATES = (",", ";", "\t", "|")

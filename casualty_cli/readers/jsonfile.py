@@ -15,16 +15,10 @@ import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from casualty_cli.collector import paused_gc
 from casualty_cli.errors import Finding, InputError, Location
 from casualty_cli.readers.raw import InputFormat, RawDocument
-from casualty_cli.readers.shape import (
-    FIELDS,
-    Node,
-    ReportColumns,
-    ShapeReader,
-    field_key,
-    paused_gc,
-)
+from casualty_cli.readers.shape import FIELDS, Node, ReportColumns, ShapeReader, field_key
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NDJSON_HINT = "one object per line is NDJSON: name the file .ndjson or use --input-format ndjson"

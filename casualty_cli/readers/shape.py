@@ -8,11 +8,9 @@ turns reports into columns; NDJSON uses it directly.
 
 from __future__ import annotations
 
-import gc
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import get_close_matches
 from functools import lru_cache
@@ -44,30 +42,6 @@ def did_you_mean(name: str, choices: tuple[str, ...]) -> str:
     if close:
         return f"did you mean {close[0]!r}?"
     return "the fields are " + ", ".join(choices)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a reader builds millions of objects.
-
-    Readers create no reference cycles, but each collection walks every young container: with a
-    million row lists alive that is most of the load time (measured: 3.0 s against 1.0 s).
-
-    On leaving, what was built is moved to the oldest generation (``freeze`` then ``unfreeze``,
-    in constant time) rather than left young, where the next collection would walk its millions
-    of references once more (measured: 0.07 s after reading 1M rows).  Not if the program froze
-    objects itself: ``unfreeze`` would release them too.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 @dataclass(slots=True)

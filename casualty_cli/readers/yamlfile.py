@@ -25,9 +25,10 @@ from yaml.events import (
     StreamEndEvent,
 )
 
+from casualty_cli.collector import paused_gc
 from casualty_cli.errors import InputError, Location
 from casualty_cli.readers.raw import InputFormat, RawDocument
-from casualty_cli.readers.shape import Node, ShapeReader, paused_gc
+from casualty_cli.readers.shape import Node, ShapeReader
 
 # The C parser (libyaml) only scans and parses; composition stays here, so every check holds.
 _LOADER: type[yaml.BaseLoader] | type[yaml.CBaseLoader] = getattr(
