@@ -291,3 +291,15 @@ def test_a_part_keeps_only_the_breakdowns_its_places_meet() -> None:
     # The sums of the complete places came out, in parts as in one run.
     columns = reconcile_fast(table).columns()
     assert ("B", 15) in set(zip(columns["place"], columns["best"], strict=True))
+
+
+def test_progress_without_fork_counts_every_part_here(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where there is no fork (Windows) both shares run here, and are counted as they go."""
+    monkeypatch.delattr("os.fork")
+    table = load_reports([generated])
+    told: list[int] = []
+    parted = reconcile_in_parts(table, 2, part_rows=5_000, progress=lambda d, _: told.append(d))
+    assert parted is not None
+    assert told == [0, 1, 2, 3, 4]

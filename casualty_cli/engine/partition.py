@@ -138,24 +138,28 @@ class _Ticks:
 
     def __enter__(self) -> _Ticks:
         if self.progress is not None:
-            self.pipe = os.pipe()
-            os.set_blocking(self.pipe[0], False)
+            if hasattr(os, "fork"):  # else the "child's" parts run here, counted as they go
+                self.pipe = os.pipe()
+                os.set_blocking(self.pipe[0], False)
             self.progress(0, self.total)
         return self
 
     def there(self) -> None:
         if self.pipe is not None:
             os.write(self.pipe[1], b".")
+        elif self.progress is not None:
+            self.here()
 
     def here(self) -> None:
         self.count += 1
         self._tell()
 
     def _tell(self) -> None:
-        if self.pipe is None or self.progress is None:
+        if self.progress is None:
             return
-        with contextlib.suppress(BlockingIOError):
-            self.count += len(os.read(self.pipe[0], 1 << 16))
+        if self.pipe is not None:
+            with contextlib.suppress(BlockingIOError):
+                self.count += len(os.read(self.pipe[0], 1 << 16))
         self.progress(min(self.count, self.total), self.total)
 
     def __exit__(self, *exc_info: object) -> None:
