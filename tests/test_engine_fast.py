@@ -164,12 +164,16 @@ def csv_table(reports: list[Row]) -> ReportTable:
 
 def yaml_table(reports: list[Row]) -> ReportTable:
     """The same reports with declared sources, an incident start and a complete category tree."""
+    return table_of(yaml_table_text(reports), "reports.yaml")
+
+
+def yaml_table_text(reports: list[Row]) -> str:
     lines = [HEADER]
     for row in reports:
         cells = {name: getattr(row, name) for name in FIELDS if getattr(row, name)}
         inner = ", ".join(f"{name}: '{value}'" for name, value in cells.items())
         lines.append(f"  - {{{inner}}}\n")
-    return table_of("".join(lines), "reports.yaml")
+    return "".join(lines)
 
 
 @settings(max_examples=150, deadline=None)
@@ -182,6 +186,52 @@ def test_random_csv_reports(reports: list[Row]) -> None:
 @given(report_sets)
 def test_random_yaml_reports_with_categories_and_sources(reports: list[Row]) -> None:
     assert_equal(yaml_table(reports))
+
+
+PLACES = """\
+places:
+  Syria: {parts: [Latakia, Tartus], complete: true}
+  Syria/Latakia: {parts: [Jableh], complete: true}
+  Lebanon: {parts: [Tyre], complete: false}
+"""
+
+
+def yaml_table_with_places(reports: list[Row]) -> ReportTable:
+    """The YAML reports with place breakdowns too, one of them of a single part."""
+    text = yaml_table_text(reports)
+    return table_of(text.replace("reports:\n", PLACES + "reports:\n", 1), "reports.yaml")
+
+
+places_rows = st.builds(
+    Row,
+    source=st.sampled_from(["SOHR", "SNHR", "UN"]),
+    via=st.sampled_from(["", "AP"]),
+    published=st.sampled_from(["2025-03-08", "2025-03-09", "2025-03-10"]),
+    period=st.sampled_from(["", "2025-03-09", "2025-03-10"]),
+    place=st.sampled_from(
+        ["Syria", "Syria/Latakia", "Syria/Latakia/Jableh", "Syria/Tartus", "Lebanon/Tyre"]
+    ),
+    category=st.sampled_from(["", "civilians", "combatants/militants"]),
+    count=phrases,
+    grade=st.sampled_from(["A", "B", "C"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(places_rows, min_size=1, max_size=10))
+def test_random_reports_with_place_breakdowns(reports: list[Row]) -> None:
+    assert_equal(yaml_table_with_places(reports))
+
+
+def test_a_lone_part_of_a_complete_place_gives_its_whole_a_sum() -> None:
+    """Jableh is all of Latakia: alone in the file, with no exact figure to sum, it still
+    makes Latakia a scope, which receives its sum."""
+    table = yaml_table_with_places(
+        [Row("SOHR", "", "2025-03-09", "2025-03-09", "Syria/Latakia/Jableh", "", "about 12", "B")]
+    )
+    assert_equal(table)
+    places = reconcile_fast(table).columns()["place"]
+    assert places == ["Syria/Latakia", "Syria/Latakia/Jableh"]
 
 
 @settings(max_examples=60, deadline=None)

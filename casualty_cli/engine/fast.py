@@ -694,6 +694,9 @@ def _family_candidates(
         # A sum or a residual added for a complete category (or a sum for a complete place) may
         # join any place of its window, and any window of its place (a series).
         wanted |= _shared(_combine(outcome, window)) | _shared(_combine(outcome, place))
+        # And a part may be all of its breakdown (its only declared part): alone, it still
+        # gives its whole a sum.
+        wanted |= _in_complete_breakdown(table, levels, extra)
     series = _combine(outcome, category, place)
     chain = _combine((series, int(series.max(initial=0)) + 1), (s_start, _DAY_STEP))
     in_series = cumulative & _shared(np.where(cumulative, chain, -1 - np.arange(n)))
@@ -710,6 +713,41 @@ def _family_candidates(
         wanted |= daily & after_one & up_to_one
         wanted |= daily & _overlapping(series, s_start, s_end, daily)
     return np.flatnonzero(wanted)
+
+
+def _in_complete_breakdown(
+    table: ReportTable, levels: _ScopeLevels, extra: Sequence[Scope]
+) -> BoolArray:
+    """Scopes whose category or place lies at or below a part of a complete breakdown."""
+    names: set[str] = set()
+    for node in table.categories.values():
+        if node.complete and node.parts:
+            names.update(map(name_key, node.parts))
+    parents: set[tuple[str, ...]] = set()
+    for node in table.places.values():
+        if node.complete and node.parts:
+            parents.add(_keyed(tuple(node.name.split("/"))) if node.name else ())
+
+    def by_category(path: tuple[str, ...]) -> bool:
+        return any(name_key(part) in names for part in path)
+
+    def by_place(path: tuple[str, ...]) -> bool:
+        keyed = _keyed(path)
+        return any(keyed[:cut] in parents for cut in range(len(keyed)))
+
+    def flags(
+        test: Callable[[tuple[str, ...]], bool],
+        per_level: Sequence[tuple[str, ...]],
+        codes: IntArray,
+        per_extra: Sequence[tuple[str, ...]],
+    ) -> BoolArray:
+        of_level = np.fromiter(map(test, per_level), np.bool_, len(per_level))
+        more = np.fromiter(map(test, per_extra), np.bool_, len(per_extra))
+        return np.concatenate([of_level[codes], more])
+
+    return flags(
+        by_category, table.category.levels, levels.category, [x.category for x in extra]
+    ) | flags(by_place, table.place.levels, levels.place, [x.place for x in extra])
 
 
 class _Paths(NamedTuple):
