@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 from casualty_cli.engine.families import scope_key
@@ -88,16 +87,12 @@ class Figure:
     def key(self) -> FigureKey:
         return (
             self.outcome,
-            _name_key(self.category),
-            _name_key(self.place),
+            name_key(self.category),
+            name_key(self.place),
             self.start,
             self.end,
             self.cumulative,
         )
-
-
-# A side names a few thousand categories and places, each in a great many rows.
-_name_key = lru_cache(maxsize=1 << 16)(name_key)
 
 
 FigureKey = tuple[str, str, str, date | None, date | None, bool]
@@ -156,31 +151,6 @@ class DiffRow:
             return None
         return self.b.best - self.a.best
 
-    def record(self) -> dict[str, Any]:
-        scope = self.scope
-        a, b = self.a, self.b
-        return {
-            "outcome": scope.outcome,
-            "category": scope.category,
-            "place": scope.place,
-            "period_start": scope.start.isoformat() if scope.start else None,
-            "period_end": scope.end.isoformat() if scope.end else None,
-            "a_count": self.a_count or None,
-            "a_low": a.low if a else None,
-            "a_high": a.high if a else None,
-            "b_count": self.b_count or None,
-            "b_low": b.low if b else None,
-            "b_high": b.high if b else None,
-            "difference": self.difference,
-            "verdict": str(self.verdict),
-            "a_best": a.best if a else None,
-            "b_best": b.best if b else None,
-            "b_vs_a": relative_text("B", b.best, "A", a.best) if a and b else None,
-            "a_vs_b": relative_text("A", a.best, "B", b.best) if a and b else None,
-            "a_date": _end(a),
-            "b_date": _end(b),
-        }
-
 
 @dataclass(frozen=True)
 class Comparison:
@@ -189,10 +159,15 @@ class Comparison:
     rows: tuple[DiffRow, ...]
 
     def records(self) -> list[dict[str, Any]]:
-        return [row.record() for row in self.rows]
+        """One mapping per row, keyed by :data:`DIFF_FIELDS` in that order."""
+        columns = self.columns()
+        return [
+            dict(zip(DIFF_FIELDS, row, strict=True))
+            for row in zip(*(columns[name] for name in DIFF_FIELDS), strict=True)
+        ]
 
     def columns(self) -> dict[str, list[Any]]:
-        """:meth:`records` by field (:data:`DIFF_FIELDS`), made a column at a time."""
+        """Every field of :data:`DIFF_FIELDS` as a column, in row order, made a column at a time."""
         rows = self.rows
         scopes = [row.scope for row in rows]
         a_side = [row.a for row in rows]
@@ -350,9 +325,7 @@ def _iso(day: date | None) -> str | None:
 
 
 def _end(figure: Figure | None) -> str | None:
-    if figure is None or figure.end is None:
-        return None
-    return figure.end.isoformat()
+    return _iso(figure.end) if figure else None
 
 
 def _order(figure: Figure) -> tuple[object, ...]:

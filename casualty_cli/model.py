@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from casualty_cli.errors import Finding, Location
+from casualty_cli.names import path_key, place_key
 
 
 class QuantityKind(StrEnum):
@@ -242,14 +243,8 @@ def _declared_over(
 ) -> dict[str, CategoryNode]:
     """The declared breakdowns of places at or above ``paths``: the only ones reports there
     can meet (a breakdown with no report at or below its place adds no scope and no sum)."""
-    from casualty_cli.names import name_key
-
-    above = {tuple(map(name_key, path[:n])) for path in paths for n in range(len(path) + 1)}
-    return {
-        name: node
-        for name, node in places.items()
-        if (tuple(map(name_key, name.split("/"))) if name else ()) in above
-    }
+    above = {path_key(path[:n]) for path in paths for n in range(len(path) + 1)}
+    return {name: node for name, node in places.items() if place_key(name) in above}
 
 
 def _compacted(levels: tuple[T, ...], codes: list[int]) -> Factor[T]:

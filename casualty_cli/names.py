@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from casualty_cli.errors import GrammarError
@@ -26,6 +27,16 @@ def display_name(text: str) -> str:
 @lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def path_key(path: Iterable[str]) -> tuple[str, ...]:
+    """A path's identity: each of its names by :func:`name_key`."""
+    return tuple(map(name_key, path))
+
+
+def place_key(name: str) -> tuple[str, ...]:
+    """The key of a place as ``places:`` declares it ("Syria/Coast"; "" is the root)."""
+    return path_key(name.split("/")) if name else ()
 
 
 def split_path(text: str, *, what: str) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from casualty_cli.model import (
     QuantityKind,
     ReportTable,
 )
-from casualty_cli.names import name_key
+from casualty_cli.names import name_key, place_key
 
 Kernel = tuple[Component, ...]
 PublishedKey = tuple[int, float]
@@ -441,7 +441,7 @@ def _place_sums(
         file(key)
     derived: list[Claim] = []
     for node in sorted(complete, key=lambda n: (-n.name.count("/"), n.name)):
-        parent = tuple(map(name_key, node.name.split("/"))) if node.name else ()
+        parent = place_key(node.name)
         first_part = name_key(node.parts[0])
         for scope_id, origin in list(filed.get((parent, first_part), ())):
             first = exact[(scope_id, origin)]

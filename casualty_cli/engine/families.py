@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from casualty_cli.estimates import Scope
 from casualty_cli.model import ROOT_CATEGORY, CategoryNode
-from casualty_cli.names import name_key
+from casualty_cli.names import name_key, place_key
 
 
 class ScopeKey(NamedTuple):
@@ -129,9 +129,7 @@ class _Finder:
         self.residual: dict[int, int] = {}
         self.requested: set[int] = set()
         self.places = {
-            tuple(map(name_key, name.split("/"))) if name else (): frozenset(
-                map(name_key, node.parts)
-            )
+            place_key(name): frozenset(map(name_key, node.parts))
             for name, node in places.items()
             if node.complete and node.parts
         }

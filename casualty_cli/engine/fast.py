@@ -67,7 +67,7 @@ from casualty_cli.model import (
     ReportTable,
     category_path,
 )
-from casualty_cli.names import name_key
+from casualty_cli.names import name_key, path_key, place_key
 from casualty_cli.reconciliation import (
     CONTESTED_BELOW,
     DISCOUNTED_BELOW,
@@ -408,8 +408,8 @@ class _ScopeIds:
         # Two spellings ("" and "killed") parse to one outcome: the scope keys by the value.
         outcome_of_level, _ = _distinct_ids(table.outcome.levels)
         # Two spellings of one path (case, spacing) are one id.
-        category_of_level, _ = _distinct_ids([_keyed(c) for c in table.category.levels])
-        place_of_level, _ = _distinct_ids([_keyed(p) for p in table.place.levels])
+        category_of_level, _ = _distinct_ids([path_key(c) for c in table.category.levels])
+        place_of_level, _ = _distinct_ids([path_key(p) for p in table.place.levels])
         # Window levels are usually distinct, but equal windows must share an id.
         window_of_level, n_windows = _distinct_ids(table.window.levels)
         outcome = outcome_of_level[codes.outcome]
@@ -454,10 +454,6 @@ class _ScopeLevels(NamedTuple):
     category: IntArray
     place: IntArray
     window: IntArray
-
-
-def _keyed(path: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(map(name_key, path))
 
 
 def _ordinals(days: Sequence[date | None], missing: int) -> IntArray:
@@ -551,12 +547,12 @@ def _routed_scopes(
     complete_places: set[tuple[str, ...]] = set()
     for node in table.places.values():
         if node.complete and node.parts:
-            parent = _keyed(tuple(node.name.split("/"))) if node.name else ()
+            parent = place_key(node.name)
             complete_places.add(parent)
             complete_places.update((*parent, name_key(part)) for part in node.parts)
     if complete_places:
         touched = np.array(
-            [_keyed(path) in complete_places for path in table.place.levels],
+            [path_key(path) in complete_places for path in table.place.levels],
             np.bool_,
         )
         slow[ids.of_row[touched[codes.place]]] = True
@@ -726,13 +722,13 @@ def _in_complete_breakdown(
     parents: set[tuple[str, ...]] = set()
     for node in table.places.values():
         if node.complete and node.parts:
-            parents.add(_keyed(tuple(node.name.split("/"))) if node.name else ())
+            parents.add(place_key(node.name))
 
     def by_category(path: tuple[str, ...]) -> bool:
         return any(name_key(part) in names for part in path)
 
     def by_place(path: tuple[str, ...]) -> bool:
-        keyed = _keyed(path)
+        keyed = path_key(path)
         return any(keyed[:cut] in parents for cut in range(len(keyed)))
 
     def flags(
@@ -761,8 +757,8 @@ def _paths_with_extra(
     per_level: Sequence[tuple[str, ...]], codes: IntArray, per_extra: Sequence[tuple[str, ...]]
 ) -> _Paths:
     seen: dict[tuple[str, ...], int] = {}
-    keyed = [tuple(map(name_key, path)) for path in per_level]
-    keyed_extra = [tuple(map(name_key, path)) for path in per_extra]
+    keyed = [path_key(path) for path in per_level]
+    keyed_extra = [path_key(path) for path in per_extra]
     depth = max((len(path) for path in [*keyed, *keyed_extra]), default=0)
 
     def ids(paths: Sequence[tuple[str, ...]], cut: int | None) -> IntArray:

@@ -28,7 +28,7 @@ import numpy as np
 
 from casualty_cli.estimates import Estimate, EstimateColumns, Reconciliation
 from casualty_cli.model import ReportTable
-from casualty_cli.names import name_key
+from casualty_cli.names import path_key, place_key
 
 SPLIT_FROM_ROWS = 100_000
 """Below this many reports the fork and the pickled columns cost more than a CPU gives back."""
@@ -177,11 +177,11 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
     breakdown is declared for.  No group is an ancestor of another, so a family, which joins a
     place to the nearest ancestor that has reports or a declared breakdown, never spans two.
     """
-    anchors = {_keyed_path(name.split("/")) if name else () for name in table.places}
+    anchors = {place_key(name) for name in table.places}
     level_rows = np.bincount(
         np.asarray(table.place.codes, np.int64), minlength=len(table.place.levels)
     )
-    paths = [_keyed_path(path) for path in table.place.levels]
+    paths = [path_key(path) for path in table.place.levels]
     anchors.update(path for path, rows in zip(paths, level_rows.tolist(), strict=True) if rows)
     group_of_path: dict[tuple[str, ...], int] = {}
     group_of_level = np.empty(len(paths), np.int64)
@@ -206,10 +206,6 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
     order = np.argsort(part_of_row, kind="stable")
     bounds = np.cumsum(np.bincount(part_of_row, minlength=n_parts))[:-1]
     return [rows.tolist() for rows in np.split(order, bounds)]
-
-
-def _keyed_path(path: Sequence[str]) -> tuple[str, ...]:
-    return tuple(map(name_key, path))
 
 
 def merged_order(parts: Sequence[EstimateColumns]) -> list[int]:
@@ -241,12 +237,8 @@ def merged_order(parts: Sequence[EstimateColumns]) -> list[int]:
     return result
 
 
-def merged_columns(
-    parts: Sequence[EstimateColumns], order: Sequence[int] | None = None
-) -> EstimateColumns:
-    """The rows of every part in one ranking (``merged_order``), renumbered."""
-    if order is None:
-        order = merged_order(parts)
+def merged_columns(parts: Sequence[EstimateColumns], order: Sequence[int]) -> EstimateColumns:
+    """The rows of every part in the ranking ``order`` (``merged_order``), renumbered."""
     columns: EstimateColumns = {
         name: _picked([part[name] for part in parts], order) for name in parts[0] if name != "rank"
     }

@@ -123,12 +123,7 @@ def _decode_as(data: bytes, name: str, encoding: str) -> Decoded:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(
-            f"unknown encoding {encoding!r}",
-            location=Location(name),
-            hint="use a Python codec name such as utf-8, cp1252, cp1256 or latin-1",
-            code="unknown-encoding",
-        ) from None
+        raise _unknown_encoding(f"unknown encoding {encoding!r}", name) from None
     start = 0
     if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
         start = len(codecs.BOM_UTF8)
@@ -142,20 +137,27 @@ def _strict(data: bytes, start: int, codec: str, name: str) -> str:
         raise _decode_error(data, start, codec, name, error) from None
     except LookupError:
         # codecs.lookup knows rot13, base64 and zlib too, but they map bytes to bytes, not text.
-        raise InputError(
-            f"{codec!r} is not a text encoding",
-            location=Location(name),
-            hint="use a Python codec name such as utf-8, cp1252, cp1256 or latin-1",
-            code="unknown-encoding",
-        ) from None
+        raise _unknown_encoding(f"{codec!r} is not a text encoding", name) from None
     except UnicodeError as error:
         # A few codecs (idna, undefined) fail without saying where.
         raise InputError(
             f"not valid {_LABELS.get(codec, codec)}: {error}",
             location=Location(name),
-            hint="check --encoding, or save the file as UTF-8",
+            hint=_OTHER_ENCODING_HINT,
             code="bad-encoding",
         ) from None
+
+
+_OTHER_ENCODING_HINT = "check --encoding, or save the file as UTF-8"
+
+
+def _unknown_encoding(message: str, name: str) -> InputError:
+    return InputError(
+        message,
+        location=Location(name),
+        hint="use a Python codec name such as utf-8, cp1252, cp1256 or latin-1",
+        code="unknown-encoding",
+    )
 
 
 def _decode_error(
@@ -171,7 +173,7 @@ def _decode_error(
     line = line_of(prefix, len(prefix))
     label = _LABELS.get(codec, codec)
     bad = data[offset : offset + 1].hex().upper()
-    hint = ENCODING_HINT if codec == "utf-8" else "check --encoding, or save the file as UTF-8"
+    hint = ENCODING_HINT if codec == "utf-8" else _OTHER_ENCODING_HINT
     return InputError(
         f"not valid {label} at line {line}, byte {offset} (0x{bad})",
         location=Location(name, line),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from rich import box
@@ -68,10 +68,8 @@ def write_records(
 ) -> None:
     """Any list of flat records in a data format (``key`` names the JSON list)."""
     if fmt in ("csv", "tsv"):
-        delimiter = "\t" if fmt == "tsv" else ","
-        # Column by column: each distinct value made text once (write_delimited's bytes).
         columns = {name: [record.get(name) for record in records] for name in header}
-        write_delimited_columns(columns, header, stream, delimiter=delimiter, excel_safe=excel_safe)
+        _write_delimited(columns, header, fmt, stream, excel_safe=excel_safe)
     elif fmt == "json":
         write_json({"tally_version": version, key: list(records)}, stream)
     elif fmt == "ndjson":
@@ -80,6 +78,19 @@ def write_records(
         write_markdown(records, header, stream)
     else:
         raise ValueError(f"unknown format {fmt!r}")
+
+
+def _write_delimited(
+    columns: Mapping[str, Sequence[Any]],
+    header: Sequence[str],
+    fmt: str,
+    stream: IO[str],
+    *,
+    excel_safe: bool,
+) -> None:
+    """CSV or TSV column by column: each distinct value made text once (write_delimited's bytes)."""
+    delimiter = "\t" if fmt == "tsv" else ","
+    write_delimited_columns(columns, header, stream, delimiter=delimiter, excel_safe=excel_safe)
 
 
 # --- a comparison -------------------------------------------------------------------------------
@@ -134,14 +145,8 @@ def write_comparison(
     comparison: Comparison, fmt: str, stream: IO[str], *, excel_safe: bool, version: str
 ) -> None:
     if fmt in ("csv", "tsv"):
-        # Column by column, without a mapping per row: the bytes of write_records.
-        write_delimited_columns(
-            comparison.columns(),
-            DIFF_FIELDS,
-            stream,
-            delimiter="\t" if fmt == "tsv" else ",",
-            excel_safe=excel_safe,
-        )
+        # Straight from the columns, without a mapping per row.
+        _write_delimited(comparison.columns(), DIFF_FIELDS, fmt, stream, excel_safe=excel_safe)
         return
     write_records(
         comparison.records(),

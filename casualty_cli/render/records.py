@@ -121,11 +121,8 @@ def _quoter(delimiter: str) -> Callable[[str], str]:
     # The same line end as the real writer: csv quotes a cell holding a line end's characters.
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
 
-    # QUOTE_MINIMAL quotes a cell only for one of these (a superset: the writer decides).
-    special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
-
     def quoted(cell: str) -> str:
-        if not cell or special.search(cell) is None:
+        if not cell:
             return cell
         buffer.seek(0)
         buffer.truncate()
