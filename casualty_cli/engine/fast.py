@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from casualty_cli.collector import paused_gc
+from casualty_cli.engine.arrays import distinct
 from casualty_cli.engine.claims import (
     Claim,
     ClaimSet,
@@ -622,7 +623,7 @@ def _route_series(
     daily = ~cumulative[ids.window]
     # Every rising pair derives the count of the days between (a new scope if none has it).
     lands = pair & ~falls
-    busy = np.unique(np.concatenate([c[1:][falls], c[1:][lands], chain[slow[scope]]]))
+    busy = distinct(np.concatenate([c[1:][falls], c[1:][lands], chain[slow[scope]]]))
     member = np.isin(chain, busy)
     if not member.any():
         return

@@ -25,6 +25,7 @@ from typing import Final, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from casualty_cli.engine.arrays import distinct
 from casualty_cli.engine.measure import first_reaching, mu
 
 IntArray = NDArray[np.int64]
@@ -293,7 +294,7 @@ def _block_edges(
     running = np.cumsum(rows)
     total = int(running[-1]) if running.size else 0
     cuts = np.searchsorted(running, np.arange(block_rows, total, block_rows), side="right")
-    return np.unique(np.concatenate([[0], cuts, [n_scopes]])).astype(np.int64)
+    return distinct(np.concatenate([[0], cuts, [n_scopes]]).astype(np.int64))
 
 
 class _Picked(NamedTuple):
@@ -708,7 +709,7 @@ def _segmented_cumsum(values: FloatArray, starts: IntArray) -> FloatArray:
         return result
     sizes = np.diff(np.append(starts, values.size))
     size_class = np.ceil(np.log2(np.maximum(sizes, 1))).astype(np.int64)
-    for power in np.unique(size_class).tolist():
+    for power in distinct(size_class).tolist():
         groups = np.flatnonzero(size_class == power)
         width = 1 << power
         offsets = np.arange(width, dtype=np.int64)

@@ -25,6 +25,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from casualty_cli.engine.arrays import distinct
 from casualty_cli.engine.coherence import cohere
 from casualty_cli.engine.families import Families, Family, ScopeKey, find_families, scope_key
 from casualty_cli.engine.fuse import SCOPE_FIELDS, BoundArrays, ClaimArrays, Fusion, fuse
@@ -261,7 +262,7 @@ def _final(
     n_claims = claims.scope.size
     if not kept:
         return direct, []
-    targets = np.unique(np.array([m.target for m in kept], np.int64))
+    targets = distinct(np.array([m.target for m in kept], np.int64))
     local = np.full(direct.best.size, -1, np.int64)
     local[targets] = np.arange(targets.size)
     rows = np.flatnonzero(local[claims.scope] >= 0)  # the claims of those scopes
