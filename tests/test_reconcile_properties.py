@@ -1,7 +1,7 @@
 """Invariants of ``reconcile`` over random sets of reports (hypothesis).
 
 - every range is ordered: low95 <= low <= best <= high <= high95;
-- the order of the input never changes the output;
+- the order of the input never changes the output, nor what families told each scope;
 - a relay of an origin already heard never narrows (nor moves) a range;
 - a single exact claim's best estimate is its number.
 """
@@ -90,6 +90,50 @@ def test_input_order_never_changes_the_output(reports: list[Row], random: Random
     shuffled = list(reports)
     random.shuffle(shuffled)
     assert reconcile_rows(shuffled).records() == reconcile_rows(reports).records()
+
+
+windowed_rows = st.builds(
+    lambda row, period: (row, period),
+    rows,
+    # Empty periods are "as of" counts; the others are windows that tile, nest or overlap.
+    st.sampled_from(["", "", "2025-03-08", "2025-03-09", "2025-03-10", "2025-03-08/2025-03-09"]),
+)
+
+
+def reconcile_windowed(rows: list[tuple[Row, str]]) -> Reconciliation:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow((*FIELDS, "period"))
+    writer.writerows([*row.cells(), period] for row, period in rows)
+    document = read_document(buffer.getvalue().encode(), "reports.csv")
+    table, findings = build_table([document], (), LoadOptions())
+    assert not [f for f in findings if f.is_error]
+    return reconcile(table)
+
+
+def test_a_sum_of_days_adds_them_in_order_of_days_whatever_order_they_came_in() -> None:
+    un_9th = (Row("UN", "", "2025-03-10", "Syria", "", "10", "A"), "2025-03-09")
+    un_8th = (Row("UN", "", "2025-03-10", "Syria", "", "20", "A"), "2025-03-08")
+    sohr_both = (Row("SOHR", "", "2025-03-10", "Syria", "", "25", "B"), "2025-03-08/2025-03-09")
+    for reports in ([un_9th, un_8th, sohr_both], [sohr_both, un_8th, un_9th]):
+        (both, *_) = reconcile_windowed(reports).estimates
+        assert [(r.kind, r.arithmetic) for r in both.received] == [("sum", "20 + 10 = 30")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(windowed_rows, min_size=1, max_size=14), st.randoms(use_true_random=False))
+def test_input_order_never_changes_what_families_told(
+    reports: list[tuple[Row, str]], random: Random
+) -> None:
+    """The audit too: each message's family lists its parts, and its arithmetic adds them, in
+    the order of their names and days, whatever order the reports came in."""
+    shuffled = list(reports)
+    random.shuffle(shuffled)
+
+    def told(result: Reconciliation) -> list[object]:
+        return [(e.scope, e.received) for e in result.estimates]
+
+    assert told(reconcile_windowed(shuffled)) == told(reconcile_windowed(reports))
 
 
 @settings(max_examples=40, deadline=None)

@@ -319,7 +319,9 @@ def _tree_family(
     exhaustive = (
         complete_parts is not None and len(direct) == len(children) and direct == complete_parts
     )
-    members = tuple(sorted(group[path] for path in children))
+    # By name, never by id: ids follow the input's order, and the parts' order is the order of
+    # the terms in the arithmetic that explain prints.
+    members = tuple(group[path] for path in sorted(children))
     return Family(group[parent_path], members, dimension, exhaustive)
 
 
@@ -350,13 +352,15 @@ def _window_families(
     otherwise the disjoint ones add to a floor, and each largest window alone is one too."""
     tiling = _tiling(spans, first, last)
     if tiling is not None:
-        return [Family(parent, tuple(sorted(tiling)), "time", True)]
+        return [Family(parent, _by_span(tiling, spans), "time", True)]
     # A window inside another window inside the parent bounds it no better than the larger one.
     largest = _largest(spans)
     if _covers(list(spans.values()), first, last):
         return [Family(parent, tuple(largest), "time", False, union=True)]
     disjoint = _disjoint(spans)
-    families = [Family(parent, tuple(sorted(disjoint)), "time", False)] if len(disjoint) > 1 else []
+    families = (
+        [Family(parent, _by_span(disjoint, spans), "time", False)] if len(disjoint) > 1 else []
+    )
     # A window already among the disjoint parts says nothing alone that their sum does not say
     # better (a larger floor, a tighter cap), so only the largest windows left out stand alone.
     summed = set(disjoint) if len(disjoint) > 1 else set()
@@ -364,8 +368,13 @@ def _window_families(
     return families
 
 
+def _by_span(windows: Iterable[int], spans: Mapping[int, Span]) -> tuple[int, ...]:
+    """Windows in order of their days, never of their ids (which follow the input's order)."""
+    return tuple(sorted(windows, key=spans.__getitem__))
+
+
 def _largest(spans: Mapping[int, Span]) -> list[int]:
-    """The windows inside no other one (of two identical windows, both), in order of id."""
+    """The windows inside no other one (of two identical windows, both), in order of days."""
     by_start = sorted(spans.items(), key=lambda item: (item[1][0], -item[1][1].toordinal()))
     largest: list[int] = []
     reach: date | None = None  # the latest end among windows starting earlier
@@ -375,7 +384,7 @@ def _largest(spans: Mapping[int, Span]) -> list[int]:
             reach = end
         elif end == reach and spans[largest[-1]] == (start, end):
             largest.append(i)  # the same window as the last one kept
-    return sorted(largest)
+    return list(_by_span(largest, spans))
 
 
 def _tiling(spans: Mapping[int, Span], first: date, last: date) -> list[int] | None:
