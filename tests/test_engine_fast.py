@@ -19,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casualty_cli.engine import fast
+from casualty_cli.engine.claims import scope_rows
 from casualty_cli.engine.fast import reconcile_fast
+from casualty_cli.estimates import Scope
 from casualty_cli.load import LoadOptions, build_table, load_reports
 from casualty_cli.model import ReportTable
 from casualty_cli.readers import read_document
@@ -275,3 +277,66 @@ def test_generated_reports_take_both_paths(generated: ReportTable) -> None:
     """Equality above is no tautology: most scopes go column-wise, some through claims.py."""
     routed = fast.routed_scopes(generated)
     assert 0 < int(routed.sum()) < routed.size // 4
+
+
+# --- one origin's cumulative series ---------------------------------------------------------------
+
+
+def series(origin: str, figures: list[tuple[int, int]], grade: str = "A") -> list[Row]:
+    """``origin``'s "as of" figures on days of March 2025 in Syria."""
+    return [
+        Row(origin, "", f"2025-03-{day:02d}", "", "Syria", "", str(n), grade) for day, n in figures
+    ]
+
+
+def test_a_rising_series_derives_its_day_differences_column_wise() -> None:
+    table = csv_table(series("UN", [(8, 10), (9, 15), (11, 30)]) + series("SOHR", [(9, 12)]))
+    assert not fast.routed_scopes(table).any()
+    assert_equal(table)
+    derived = [d for e in reconcile_fast(table).estimates for d in e.derivations]
+    assert [d.arithmetic for d in derived] == [
+        "30 (as of 2025-03-11) − 15 (as of 2025-03-09) = 15",
+        "15 (as of 2025-03-09) − 10 (as of 2025-03-08) = 5",
+    ]
+
+
+def test_two_origins_landing_on_one_window_share_its_scope() -> None:
+    table = csv_table(series("UN", [(8, 10), (9, 15)]) + series("SOHR", [(8, 20), (9, 26)]))
+    assert not fast.routed_scopes(table).any()
+    assert_equal(table)
+    (day,) = [e for e in reconcile_fast(table).estimates if not e.scope.cumulative]
+    assert sorted(d.value for d in day.derivations) == [5, 6]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # A later figure below an earlier one: a revision cap, made by claims.py.
+        series("UN", [(10, 12)]),
+        # The difference meets UN's own report of that day: claims.py merges the two.
+        [Row("UN", "", "2025-03-09", "2025-03-09", "Syria", "", "4", "A")],
+        # SOHR's series falls later, and lands on the same day as UN's: both go.
+        series("SOHR", [(8, 20), (9, 26), (10, 24)]),
+        # A scope of UN's series is routed (SOHR's, which falls, takes it): UN's goes whole.
+        series("SOHR", [(9, 20), (10, 18)]),
+    ],
+    ids=["falls", "meets-own-report", "shares-a-window", "shares-a-scope"],
+)
+def test_series_that_need_claims_py_go_there_whole(extra: list[Row]) -> None:
+    table = csv_table(series("UN", [(8, 10), (9, 15)]) + extra)
+    routed = fast.routed_scopes(table)
+    un_scopes = {index for index, scope in enumerate(fast_scopes(table)) if scope.cumulative}
+    assert all(routed[index] for index in un_scopes)
+    assert_equal(table)
+
+
+def test_a_window_with_reports_of_its_own_takes_the_difference_through_claims_py() -> None:
+    witness = Row("Witness", "", "2025-03-09", "2025-03-09", "Syria", "", "7", "C")
+    table = csv_table([*series("UN", [(8, 10), (9, 15)]), witness])
+    routed = fast.routed_scopes(table)
+    assert routed.tolist() == [False, False, True]  # the day alone: the series stays
+    assert_equal(table)
+
+
+def fast_scopes(table: ReportTable) -> list[Scope]:
+    return scope_rows(table)[0]

@@ -59,6 +59,7 @@ from casualty_cli.estimates import (
     Status,
     evidence_phrases,
 )
+from casualty_cli.grammar.quantity import exact_kernel
 from casualty_cli.model import (
     ROOT_CATEGORY,
     Component,
@@ -114,13 +115,15 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     origin_rank = _ranks(origin_names)
     quantities = _Quantities(table.count.levels)
     group = _groups(ids, origin_of_row)
-    slow_scope = _routed_scopes(table, codes, quantities, ids, origin_of_row, group)
+    slow_scope, differences = _routed_scopes(table, codes, quantities, ids, origin_of_row, group)
     slow_row = slow_scope[ids.of_row]
 
     scopes = _ScopeList(table, ids)
     slow = _slow_claims(table, ids, np.flatnonzero(slow_row), scopes, origin_names)
 
     fast = _FastClaims(table, codes, ids, origin_names, origin_of_row, group, ~slow_row)
+    if differences is not None:
+        _add_differences(table, differences, fast, scopes, slow, origin_names)
 
     # Claims in build_claims order: by scope id, then by origin name.
     n_levels = len(table.count.levels)
@@ -502,7 +505,7 @@ def routed_scopes(table: ReportTable) -> BoolArray:
     _, origin_of_row = _origins(table, codes)
     group = _groups(ids, origin_of_row)
     quantities = _Quantities(table.count.levels)
-    return _routed_scopes(table, codes, quantities, ids, origin_of_row, group)
+    return _routed_scopes(table, codes, quantities, ids, origin_of_row, group)[0]
 
 
 def _routed_scopes(
@@ -512,8 +515,9 @@ def _routed_scopes(
     ids: _ScopeIds,
     origin_of_row: IntArray,
     group_of_row: IntArray,
-) -> BoolArray:
-    """Scopes the Python rules of claims.py might touch: a superset, for safety."""
+) -> tuple[BoolArray, _Differences | None]:
+    """Scopes the Python rules of claims.py might touch (a superset, for safety), and the day
+    differences of the cumulative series left to the column-wise path (see ``_route_series``)."""
     n_scopes = ids.count
     slow = np.zeros(n_scopes, np.bool_)
 
@@ -558,8 +562,30 @@ def _routed_scopes(
         )
         slow[ids.of_row[touched[codes.place]]] = True
 
-    _route_series(table, codes, quantities, ids, origin_of_row, slow)
-    return slow
+    # Sums of complete breakdowns draw on the members of series too: then every series that
+    # derives anything goes to the Python path, which adds the sums and the differences in order.
+    columnwise = not names and not complete_places
+    differences = _route_series(table, codes, quantities, ids, origin_of_row, slow, columnwise)
+    return slow, differences
+
+
+class _Differences(NamedTuple):
+    """The day differences of the series left column-wise: one per consecutive pair of members.
+
+    ``before`` and ``after`` are the members' scopes, ``origin`` the series' origin id, the
+    figures and ends (day ordinals) those of the members, ``span`` a key equal for equal
+    windows, and ``target`` the scope that already has that window (−1: a new scope).
+    """
+
+    before: IntArray
+    after: IntArray
+    origin: IntArray
+    before_figure: IntArray
+    after_figure: IntArray
+    before_end: IntArray
+    after_end: IntArray
+    span: IntArray
+    target: IntArray
 
 
 def _route_series(
@@ -569,15 +595,21 @@ def _route_series(
     ids: _ScopeIds,
     origin_of_row: IntArray,
     slow: BoolArray,
-) -> None:
+    columnwise: bool,
+) -> _Differences | None:
     """Cumulative series of one origin that yield a cap or a day difference, and their targets.
 
     ``claims._derive_differences`` chains one origin's exact "as of" claims by (outcome,
     category, place, start), as the scope's first report spells them, and sorts them by end.  A
     chain derives a revision cap where a later figure is lower, and a day difference where a
-    non-cumulative scope spans exactly the days between two consecutive members.  Such a chain,
-    or one with a member already routed, goes to the Python path whole, with the windows its
-    differences land on; any other chain stays column-wise.
+    non-cumulative scope spans exactly the days between two consecutive members.
+
+    A chain whose figures never fall derives only differences, and those are computed here,
+    column-wise (``columnwise``), unless a member is routed for another reason or a
+    difference would meet a report of the same origin, or a difference that the Python path
+    derives, in its window.  Every other chain that derives anything goes to the Python path
+    whole, with the windows its differences land on.  A window that already has reports goes
+    to the Python path too, where the column-wise differences join its claims.
     """
     levels = table.window.levels
     start = _ordinals([w.start for w in levels], _NO_DATE)
@@ -587,7 +619,7 @@ def _route_series(
     window, count = codes.window, codes.count
     rows = np.flatnonzero(cumulative[window] & (end[window] != _NO_DATE) & exact[count])
     if rows.size == 0:
-        return
+        return None
     scope = ids.of_row[rows]
     outcome_id, _ = _distinct_ids(table.outcome.levels)
     category_id, n_categories = _distinct_ids(table.category.levels)
@@ -605,7 +637,7 @@ def _route_series(
     order = np.lexsort((figure, member_end, chain))
     c, e, f, m = chain[order], member_end[order], figure[order], scope[order]
     first = np.r_[True, (c[1:] != c[:-1]) | (e[1:] != e[:-1])]
-    c, e, f, m = c[first], e[first], f[first], m[first]
+    c, e, f, m, o = c[first], e[first], f[first], m[first], origin_of_row[rows][order][first]
     pair = c[1:] == c[:-1]
     falls = pair & (f[1:] < f[:-1])
     # Differences: the non-cumulative scope of the days after one member, up to the next.
@@ -623,12 +655,103 @@ def _route_series(
     daily = ~cumulative[ids.window]
     # Every rising pair derives the count of the days between (a new scope if none has it).
     lands = pair & ~falls
-    busy = distinct(np.concatenate([c[1:][falls], c[1:][lands], chain[slow[scope]]]))
-    member = np.isin(chain, busy)
-    if not member.any():
-        return
-    slow[scope[member]] = True
-    slow[daily & np.isin(target_key, span[lands])] = True
+    if not columnwise:
+        busy = distinct(np.concatenate([c[1:][falls], c[1:][lands], chain[slow[scope]]]))
+        member = np.isin(chain, busy)
+        if member.any():
+            slow[scope[member]] = True
+            slow[daily & np.isin(target_key, span[lands])] = True
+        return None
+    link = _SeriesLinks.build(c, m, o, lands, falls)
+    target = _existing(target_key, daily, span[lands])
+    n_origins = _radix(origin_of_row)
+    routed = link.routed(slow, target, ids.of_row * n_origins + origin_of_row, n_origins)
+    slow[m[routed[link.chain_of_member]]] = True
+    slow[target[target >= 0]] = True  # windows with reports of their own: the Python path
+    kept = ~routed[link.pair_chain]
+    at = np.flatnonzero(lands)[kept]
+    return _Differences(
+        before=m[at],
+        after=m[at + 1],
+        origin=o[at],
+        before_figure=f[at],
+        after_figure=f[at + 1],
+        before_end=e[at],
+        after_end=e[at + 1],
+        span=span[lands][kept],
+        target=target[kept],
+    )
+
+
+def _radix(values: IntArray) -> int:
+    return int(values.max(initial=0)) + 1
+
+
+def _existing(target_key: IntArray, daily: BoolArray, spans: IntArray) -> IntArray:
+    """Per span, the non-cumulative scope with that window, or −1."""
+    candidates = np.flatnonzero(daily)
+    keys = target_key[candidates]
+    order = np.argsort(keys, kind="stable")
+    keys, candidates = keys[order], candidates[order]
+    at = np.minimum(np.searchsorted(keys, spans), max(keys.size - 1, 0))
+    found = keys.size > 0
+    hit = (keys[at] == spans) if found else np.zeros(spans.size, np.bool_)
+    return np.where(hit, candidates[at] if found else -1, -1).astype(np.int64)
+
+
+class _SeriesLinks:
+    """Chains and their members' scopes, and the chain of each rising pair.
+
+    A chain goes to the Python path when it falls (a revision cap), when a member scope is
+    routed (the sub-table must hold the whole chain), or when a difference of its would meet a
+    report of the same origin in its window (claims.py merges the two).  Routing spreads: a
+    routed chain routes its members' scopes, and so every chain through them.  Chains that land
+    on one window run through the same two scopes (every "as of" window starts at the incident's
+    start), so a window never joins chains that their scopes do not.
+    """
+
+    def __init__(
+        self,
+        chain_of_member: IntArray,
+        member_scope: IntArray,
+        pair_chain: IntArray,
+        pair_origin: IntArray,
+        seeds: BoolArray,
+    ) -> None:
+        self.chain_of_member = chain_of_member
+        self.member_scope = member_scope
+        self.pair_chain = pair_chain
+        self.pair_origin = pair_origin
+        self.seeds = seeds
+
+    @classmethod
+    def build(
+        cls, c: IntArray, m: IntArray, o: IntArray, lands: BoolArray, falls: BoolArray
+    ) -> _SeriesLinks:
+        """From the members sorted by chain (``c``), with their scopes and origins, and which
+        consecutive pairs land (rise) or fall."""
+        chain_of_member = np.cumsum(np.r_[False, c[1:] != c[:-1]]).astype(np.int64)
+        seeds = np.zeros(int(chain_of_member[-1]) + 1, np.bool_)
+        seeds[chain_of_member[1:][falls]] = True
+        return cls(chain_of_member, m, chain_of_member[1:][lands], o[1:][lands], seeds)
+
+    def routed(
+        self, slow: BoolArray, target: IntArray, group_key: IntArray, n_origins: int
+    ) -> BoolArray:
+        """Per chain, whether it goes to the Python path, given the scopes already routed and
+        each rising pair's existing window (``group_key``: scope·n + origin of every report)."""
+        routed = self.seeds.copy()
+        own = (target >= 0) & np.isin(target * n_origins + self.pair_origin, group_key)
+        routed[self.pair_chain[own]] = True
+        scope_routed = slow.copy()
+        while True:
+            scope_routed[self.member_scope[routed[self.chain_of_member]]] = True
+            through = np.zeros(routed.size, np.bool_)
+            np.logical_or.at(through, self.chain_of_member, scope_routed[self.member_scope])
+            spread = routed | through
+            if (spread == routed).all():
+                return routed
+            routed = spread
 
 
 # --- families ---------------------------------------------------------------------------------
@@ -905,6 +1028,99 @@ def _slow_claims(
     slow.revised = {scope_map[s] for s in claim_set.revised}
     slow.inconsistent = {scope_map[s] for s in claim_set.inconsistent}
     return slow
+
+
+def _add_differences(
+    table: ReportTable,
+    differences: _Differences,
+    fast: _FastClaims,
+    scopes: _ScopeList,
+    slow: _Slow,
+    origin_names: Sequence[str],
+) -> None:
+    """The day differences of the column-wise series, made as ``claims._day_differences``
+    makes them (derived claims, with their records), into the Python path's claims."""
+    if differences.before.size == 0:
+        return
+    n_origins = len(origin_names)
+    claim_key = fast.scope * n_origins + fast.origin
+    by_key = np.argsort(claim_key, kind="stable")
+    sorted_key = claim_key[by_key]
+
+    def claim_of(scope: IntArray) -> list[int]:
+        found: list[int] = by_key[
+            np.searchsorted(sorted_key, scope * n_origins + differences.origin)
+        ].tolist()
+        return found
+
+    before, after = claim_of(differences.before), claim_of(differences.after)
+    rows_of = _latest_rows(fast)
+    chosen = fast.rows.tolist()
+    q = fast.q.tolist()
+    published = [published_key(table.published[row]) for row in chosen]
+    scope_of = _difference_scopes(differences, scopes)
+    made: list[tuple[int, str, Claim]] = []
+    for index, (b, a) in enumerate(zip(before, after, strict=True)):
+        low, high = int(differences.before_figure[index]), int(differences.after_figure[index])
+        first = date.fromordinal(int(differences.before_end[index]))
+        last = date.fromordinal(int(differences.after_end[index]))
+        value = high - low
+        origin = origin_names[int(differences.origin[index])]
+        claim = Claim(
+            scope=scope_of[index],
+            origin=origin,
+            kernel=exact_kernel(value),
+            q=min(q[b], q[a]),
+            rows=rows_of[b] + rows_of[a],
+            published=max(published[b], published[a]),
+            exact=value,
+            stated=(value, value),
+            conservative=value,
+            kind="derived_difference",
+            arithmetic=f"{high:,} (as of {last}) − {low:,} (as of {first}) = {value:,}",
+        )
+        made.append((claim.scope, origin, claim))
+    # build_claims keeps one claim per scope and origin in that order.
+    made.sort(key=lambda item: (item[0], item[1]))
+    for scope, origin, claim in made:
+        slow.claims.append(claim)
+        slow.records.append(Record(scope, None, origin, Status.USED, claim.q, "", claim))
+
+
+def _latest_rows(fast: _FastClaims) -> list[tuple[int, ...]]:
+    """Per column-wise claim, its rows as ``claims._direct_claims`` gives them: the latest
+    reports, in reading order (rows of one scope and origin all share the figure here)."""
+    latest = fast.report_latest
+    rows, claim = fast.report_rows[latest], fast.report_claim[latest]
+    order = np.lexsort((rows, claim))
+    rows, claim = rows[order], claim[order]
+    starts = np.searchsorted(claim, np.arange(fast.rows.size + 1)).tolist()
+    flat = rows.tolist()
+    return [tuple(flat[starts[k] : starts[k + 1]]) for k in range(fast.rows.size)]
+
+
+def _difference_scopes(differences: _Differences, scopes: _ScopeList) -> list[int]:
+    """Per difference, its window's scope: the one that has it, or one added (claims.py's
+    ``ScopeIndex.add``), a new window once however many origins land on it."""
+    added: dict[int, int] = {}
+    result = []
+    for span, target, after, first in zip(
+        differences.span.tolist(),
+        differences.target.tolist(),
+        differences.after.tolist(),
+        differences.before_end.tolist(),
+        strict=True,
+    ):
+        if target >= 0:
+            result.append(target)
+            continue
+        index = added.get(span)
+        if index is None:
+            index = added[span] = len(scopes)
+            window = replace(scopes[after], start=date.fromordinal(first + 1), cumulative=False)
+            scopes.append(window)
+        result.append(index)
+    return result
 
 
 # --- fusion input ---------------------------------------------------------------------------------
