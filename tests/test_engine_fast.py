@@ -225,6 +225,19 @@ def test_random_reports_with_place_breakdowns(reports: list[Row]) -> None:
     assert_equal(yaml_table_with_places(reports))
 
 
+def test_a_sum_a_complete_place_receives_joins_its_places_series() -> None:
+    """Found by hypothesis: Syria on the 8th exists only to take its parts' sum, and Syria's
+    own figure of the 9th caps it; the column-wise path had not looked at Syria's series."""
+    day = {"published": "2025-03-08", "via": "", "category": "", "grade": "A", "period": ""}
+    reports = [
+        Row(source="SOHR", place="Syria/Latakia", count="0", **day),
+        Row(source="SOHR", place="Syria/Latakia", count="4", **day),
+        Row(source="SOHR", place="Syria/Tartus", count="0", **day),
+        Row(**{**day, "published": "2025-03-09"}, source="SOHR", place="Syria", count="0"),
+    ]
+    assert_equal(yaml_table_with_places(reports))
+
+
 def test_a_lone_part_of_a_complete_place_gives_its_whole_a_sum() -> None:
     """Jableh is all of Latakia: alone in the file, with no exact figure to sum, it still
     makes Latakia a scope, which receives its sum."""

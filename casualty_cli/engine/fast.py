@@ -838,10 +838,16 @@ def _family_candidates(
 def _in_complete_breakdown(
     table: ReportTable, levels: _ScopeLevels, extra: Sequence[Scope]
 ) -> BoolArray:
-    """Scopes whose category or place lies at or below a part of a complete breakdown."""
+    """Scopes whose category or place is a complete breakdown's whole, or lies at or below one
+    of its parts.
+
+    The whole is among them because the sum its parts give it may be a scope of its own, added
+    by the families, which then joins the whole's other windows in a series.
+    """
     names: set[str] = set()
     for node in table.categories.values():
         if node.complete and node.parts:
+            names.add(name_key(node.name))
             names.update(map(name_key, node.parts))
     parents: set[tuple[str, ...]] = set()
     for node in table.places.values():
@@ -849,11 +855,13 @@ def _in_complete_breakdown(
             parents.add(place_key(node.name))
 
     def by_category(path: tuple[str, ...]) -> bool:
+        if not path:
+            return ROOT_CATEGORY in names
         return any(name_key(part) in names for part in path)
 
     def by_place(path: tuple[str, ...]) -> bool:
         keyed = path_key(path)
-        return any(keyed[:cut] in parents for cut in range(len(keyed)))
+        return any(keyed[:cut] in parents for cut in range(len(keyed) + 1))
 
     def flags(
         test: Callable[[tuple[str, ...]], bool],
@@ -1054,10 +1062,10 @@ def _add_differences(
         return found
 
     before, after = claim_of(differences.before), claim_of(differences.after)
-    rows_of = _latest_rows(fast)
-    chosen = fast.rows.tolist()
+    members = sorted({*before, *after})
+    rows_of = _latest_rows(fast, members)
     q = fast.q.tolist()
-    published = [published_key(table.published[row]) for row in chosen]
+    published = {k: published_key(table.published[int(fast.rows[k])]) for k in members}
     scope_of = _difference_scopes(differences, scopes)
     made: list[tuple[int, str, Claim]] = []
     for index, (b, a) in enumerate(zip(before, after, strict=True)):
@@ -1087,16 +1095,18 @@ def _add_differences(
         slow.records.append(Record(scope, None, origin, Status.USED, claim.q, "", claim))
 
 
-def _latest_rows(fast: _FastClaims) -> list[tuple[int, ...]]:
-    """Per column-wise claim, its rows as ``claims._direct_claims`` gives them: the latest
-    reports, in reading order (rows of one scope and origin all share the figure here)."""
+def _latest_rows(fast: _FastClaims, claims: Sequence[int]) -> dict[int, tuple[int, ...]]:
+    """For these column-wise claims, their rows as ``claims._direct_claims`` gives them: the
+    latest reports, in reading order (rows of one scope and origin all share the figure)."""
     latest = fast.report_latest
     rows, claim = fast.report_rows[latest], fast.report_claim[latest]
     order = np.lexsort((rows, claim))
     rows, claim = rows[order], claim[order]
-    starts = np.searchsorted(claim, np.arange(fast.rows.size + 1)).tolist()
+    wanted = np.asarray(claims, np.int64)
+    starts = np.searchsorted(claim, wanted).tolist()
+    ends = np.searchsorted(claim, wanted, side="right").tolist()
     flat = rows.tolist()
-    return [tuple(flat[starts[k] : starts[k + 1]]) for k in range(fast.rows.size)]
+    return {k: tuple(flat[a:b]) for k, a, b in zip(wanted.tolist(), starts, ends, strict=True)}
 
 
 def _difference_scopes(differences: _Differences, scopes: _ScopeList) -> list[int]:
