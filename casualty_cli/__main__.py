@@ -1,3 +1,3 @@
-from casualty_cli.cli import main
+from casualty_cli.cli import run
 
-main()
+run()

@@ -7,6 +7,7 @@ renderer and maps errors to exit statuses (contract section 5).
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -112,6 +113,19 @@ def report_notes(notes: Sequence[str], findings: Sequence[Finding], *, quiet: bo
     for note in notes:
         if note not in printed:
             click.echo(terminal_text(f"Note: {note}"), err=True)
+
+
+def run() -> None:
+    """The ``tally`` command: :func:`main`, then out without the interpreter's last collection.
+
+    Python collects once more on its way out, walking every object still alive: 0.7 s after
+    reading a million reports.  None of tally's objects can be cyclic garbage, so they are
+    frozen out of its way (not in :func:`main` itself: tests call it in a process that goes on).
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 @click.group(cls=TallyGroup, context_settings={"help_option_names": ["-h", "--help"]})

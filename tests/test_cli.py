@@ -45,6 +45,19 @@ def test_python_dash_m_runs_the_same_command() -> None:
     assert result.stdout == f"tally, version {__version__}\n"
 
 
+def test_the_command_exits_with_the_status_of_its_work() -> None:
+    """``run`` (the console script) freezes the objects on the way out, status unchanged."""
+    result = subprocess.run(
+        [sys.executable, "-m", "casualty_cli", "validate", str(DATA / "five-problems.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "6 reports in 1 file: 5 errors, 0 warnings\n"
+    assert len(result.stdout.splitlines()) == 1 + 5
+
+
 def test_unknown_option_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(main, ["validate", "--no-such-option", "x.csv"])
     assert result.exit_code == 2
