@@ -118,6 +118,18 @@ class ScopeClaims:
         }
 
     @cached_property
+    def origins(self) -> list[int]:
+        """``origin`` as Python ints, for the refits' per-set reads."""
+        values: list[int] = self.origin.tolist()
+        return values
+
+    @cached_property
+    def qs(self) -> list[float]:
+        """Each claim's q as a Python float."""
+        values: list[float] = self.claims.q.tolist()
+        return values
+
+    @cached_property
     def components(self) -> tuple[IntArray, IntArray]:
         """Components sorted by claim, and where each claim's start (one more for the end)."""
         order = np.argsort(self.claims.comp_claim, kind="stable")
@@ -207,7 +219,8 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
     up: dict[int, Message] = {}
     caps: dict[int, Message] = {}
     floors: dict[int, Message] = {}
-    direct_summary = {s: _summary(direct, s, q_of[s], origins_of[s]) for s in q_of}
+    direct_ranges = _ranges(direct)
+    direct_summary = {s: Summary(*direct_ranges[s], q_of[s], origins_of[s]) for s in q_of}
     evidence = _Evidence(base, rows_of, up, caps, floors, origins_of)
     up_summary = dict(direct_summary)
     levels = sorted({height[p] for p in by_parent})
@@ -323,15 +336,17 @@ def _spliced(direct: Fusion, part: Fusion, targets: IntArray, rows: IntArray) ->
     )
 
 
-def _summary(fusion: Fusion, index: int, q: float, origins: frozenset[int]) -> Summary:
-    return Summary(
-        best=int(fusion.best[index]),
-        low=int(fusion.low[index]),
-        high=int(fusion.high[index]),
-        low95=int(fusion.low95[index]),
-        high95=int(fusion.high95[index]),
-        q=q,
-        origins=origins,
+def _ranges(fusion: Fusion) -> list[tuple[int, int, int, int, int]]:
+    """Per scope, ``(best, low, high, low95, high95)`` as Python ints: a Summary's first five."""
+    return list(
+        zip(
+            fusion.best.tolist(),
+            fusion.low.tolist(),
+            fusion.high.tolist(),
+            fusion.low95.tolist(),
+            fusion.high95.tolist(),
+            strict=True,
+        )
     )
 
 
@@ -460,15 +475,18 @@ class _Refits:
         if not self.pool.sets:
             return
         fusion, _, _ = self.pool.fuse()
+        ranges = _ranges(fusion)
+        origin_of, q_of = self.base.origins, self.base.qs
         for key, index in self.wanted.items():
             if index is None:
                 continue
             rows, messages = self.pool.sets[index]
-            origins = frozenset(self.base.origin[rows].tolist()).union(
+            picked = rows.tolist()
+            origins = frozenset([origin_of[r] for r in picked]).union(
                 *(m.origins for m in messages)
             )
-            q = max([float(v) for v in self.base.claims.q[rows]] + [m.q for m in messages])
-            self.ready[key] = _summary(fusion, index, q, origins)
+            q = max([q_of[r] for r in picked] + [m.q for m in messages])
+            self.ready[key] = Summary(*ranges[index], q, origins)
         self.wanted.clear()
         self.pool = _Pool(self.base)
 
