@@ -219,7 +219,11 @@ class _Finder:
 
     def _category_families(self) -> list[Family]:
         families: list[Family] = []
+        # A lone category makes no family, unless a complete category adds its missing part.
+        residuals = any(node.complete for node in self.nodes.values())
         for group in self._groups(by="category").values():
+            if len(group) < 2 and not residuals:
+                continue
             self._add_residuals(group)
             for parent_path, children in _nearest_parents(group).items():
                 node = self.nodes.get(_node_name(parent_path))
@@ -247,6 +251,8 @@ class _Finder:
     def _place_families(self) -> list[Family]:
         families: list[Family] = []
         for group in self._groups(by="place").values():
+            if len(group) < 2:
+                continue  # a lone place makes no family (sums of parts are added before)
             for parent_path, children in _nearest_parents(group).items():
                 parts = self.places.get(parent_path)
                 families.append(_tree_family(group, parent_path, children, "place", parts))
