@@ -108,37 +108,47 @@ def cohere(
     involved = sorted(
         {s for f in sums for s in (f.parent, *f.children)} | {s for c in chains for s in c}
     )
-    involved = [s for s in involved if fusion.best[s] >= 0]
+    # The ranges as Python ints: a few thousand scopes read and written one by one.
+    ranges = {name: getattr(fusion, name).tolist() for name in _RANGES}
+    involved = [s for s in involved if ranges["best"][s] >= 0]
     flags: dict[int, set[str]] = defaultdict(set)
     if not involved:
         return fusion, flags
-    best = {s: float(fusion.best[s]) for s in involved}
-    v = {s: variance(int(fusion.low[s]), int(fusion.high[s])) for s in involved}
+    best = {s: float(ranges["best"][s]) for s in involved}
+    v = {s: variance(ranges["low"][s], ranges["high"][s]) for s in involved}
     sums = [f for f in sums if f.parent in best and all(c in best for c in f.children)]
     chains = [[s for s in chain if s in best] for chain in chains]
     chains = [chain for chain in chains if len(chain) > 1]
     x = _projection(best, v, sums, chains)
     rounded = _rounded(x, sums, chains)
 
-    arrays = {
-        name: np.array(getattr(fusion, name), copy=True)
-        for name in ("best", "low", "high", "low95", "high95")
-    }
     for s, value in rounded.items():
-        if value != int(fusion.best[s]):
-            arrays["best"][s] = value
+        ranges["best"][s] = value
     for chain in chains:
-        _monotone_ranges(chain, arrays, flags)
+        _monotone_ranges(chain, ranges, flags)
+    best_of, low, high = ranges["best"], ranges["low"], ranges["high"]
+    low95, high95 = ranges["low95"], ranges["high95"]
     for s in involved:
-        b = int(arrays["best"][s])
-        if not arrays["low"][s] <= b <= arrays["high"][s]:
+        b = best_of[s]
+        if not low[s] <= b <= high[s]:
             flags[s].add("coherence_adjusted")
-        arrays["low"][s] = min(int(arrays["low"][s]), b)
-        arrays["high"][s] = max(int(arrays["high"][s]), b)
+        low[s] = min(low[s], b)
+        high[s] = max(high[s], b)
         # The 95% range holds the 80% one, whichever bound the chain moved.
-        arrays["low95"][s] = min(int(arrays["low95"][s]), int(arrays["low"][s]))
-        arrays["high95"][s] = max(int(arrays["high95"][s]), int(arrays["high"][s]))
-    return replace(fusion, **arrays), flags
+        low95[s] = min(low95[s], low[s])
+        high95[s] = max(high95[s], high[s])
+    column = {name: np.array(values, np.int64) for name, values in ranges.items()}
+    return replace(
+        fusion,
+        best=column["best"],
+        low=column["low"],
+        high=column["high"],
+        low95=column["low95"],
+        high95=column["high95"],
+    ), flags
+
+
+_RANGES = ("best", "low", "high", "low95", "high95")
 
 
 def _projection(
@@ -321,17 +331,16 @@ def _rounded(
 
 
 def _monotone_ranges(
-    chain: Sequence[int], arrays: dict[str, np.ndarray], flags: dict[int, set[str]]
+    chain: Sequence[int], ranges: dict[str, list[int]], flags: dict[int, set[str]]
 ) -> None:
     """lo_j ← max of the lows up to j, hi_j ← min of the highs from j; crossed bounds swap."""
     for low_name, high_name in (("low", "high"), ("low95", "high95")):
-        lows = [int(arrays[low_name][s]) for s in chain]
-        highs = [int(arrays[high_name][s]) for s in chain]
-        running_low = list(np.maximum.accumulate(lows))
-        running_high = list(np.minimum.accumulate(highs[::-1]))[::-1]
-        for s, low, high in zip(chain, running_low, running_high, strict=True):
+        lows, highs = ranges[low_name], ranges[high_name]
+        running_low = list(itertools.accumulate((lows[s] for s in chain), max))
+        running_high = list(itertools.accumulate((highs[s] for s in reversed(chain)), min))
+        for s, low, high in zip(chain, running_low, reversed(running_high), strict=True):
             if low > high:
                 low, high = high, low
                 flags[s].add("time_conflict")
-            arrays[low_name][s] = low
-            arrays[high_name][s] = high
+            lows[s] = low
+            highs[s] = high
