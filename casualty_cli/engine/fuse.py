@@ -57,9 +57,12 @@ BLOCK_ROWS = 1 << 15
 _THREADS = [2]
 
 
-def fuse_threads(count: int) -> None:
-    """How many threads :func:`fuse` may use (``tally diff`` runs two processes: one each)."""
+def fuse_threads(count: int) -> int:
+    """How many threads :func:`fuse` may use (``tally diff`` runs two processes: one each);
+    returns how many it could use before."""
+    before = _THREADS[0]
     _THREADS[0] = max(1, count)
+    return before
 
 
 # Adjacent segments whose log densities differ by less than this are one mode: the difference is

@@ -77,6 +77,7 @@ def reconcile_in_parts(
     ``phrases`` each part gives its reported phrases too (``tally diff`` reads them).
     """
     from casualty_cli.engine.fast import reconcile_fast
+    from casualty_cli.engine.fuse import fuse_threads
     from casualty_cli.parallel import side_by_side
 
     n_parts = max(jobs, -(-len(table) // (part_rows or PART_ROWS)))
@@ -96,10 +97,15 @@ def reconcile_in_parts(
 
     with ticks:
         if jobs > 1:
-            # Each side cuts its own sub-tables: the child's cuts cost this process nothing.
-            theirs, mine = side_by_side(
-                lambda: run(parts[1::2], ticks.there), lambda: run(parts[0::2], ticks.here)
-            )
+            # One fusing thread a process: the two processes already keep both CPUs busy.
+            threads = fuse_threads(1)
+            try:
+                # Each side cuts its own sub-tables: the child's cuts cost this process nothing.
+                theirs, mine = side_by_side(
+                    lambda: run(parts[1::2], ticks.there), lambda: run(parts[0::2], ticks.here)
+                )
+            finally:
+                fuse_threads(threads)
             done = [*mine, *theirs]
         else:
             done = run(parts, ticks.here)
