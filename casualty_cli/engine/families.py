@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -76,6 +76,7 @@ class Families:
     added: tuple[Scope, ...]  # new scopes, numbered after the given ones
     residual: Mapping[int, int]
     requested: frozenset[int] = frozenset()  # the windows asked for with --period
+    keys: Mapping[int, ScopeKey] = field(default_factory=dict)  # of every scope looked at
 
     def of_parent(self) -> dict[int, list[Family]]:
         by_parent: dict[int, list[Family]] = defaultdict(list)
@@ -149,6 +150,7 @@ class _Finder:
             tuple(self.added),
             dict(self.residual),
             frozenset(self.requested),
+            self.keys,
         )
 
     def _add(self, scope: Scope, *, active: bool) -> int:

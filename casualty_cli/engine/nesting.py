@@ -832,7 +832,10 @@ def nest_scopes(
     base = ScopeClaims(claims, claim_origin, n_scopes)
     widened = _widen(direct, n_scopes)
     nesting = nest(base, widened, families)
-    ranks = {s: _sortable(scope_key(all_scopes[s])) for s in _members(families)}
+    keys = families.keys
+    ranks = {
+        s: _sortable(keys[s] if s in keys else scope_key(all_scopes[s])) for s in _members(families)
+    }
     final, coherence_flags = cohere(nesting.final, families, ranks.__getitem__)
     flags = _family_flags(families, widened)
     for scope, names in coherence_flags.items():
