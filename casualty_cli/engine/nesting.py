@@ -154,22 +154,19 @@ class _Pool:
     def fuse(self) -> tuple[Fusion, IntArray, list[tuple[int, Message, int]]]:
         """The fusion of every set; the position of each set's claims; the messages' rows."""
         claims = self.base.claims
-        set_of_claim = np.concatenate(
-            [np.full(rows.size, index, np.int64) for index, (rows, _) in enumerate(self.sets)]
-            + [np.zeros(0, np.int64)]
-        )
+        counts = [rows.size for rows, _ in self.sets]
+        set_of_claim = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         rows = np.concatenate([rows for rows, _ in self.sets] + [np.zeros(0, np.int64)])
         sizes = self.comp_start[rows + 1] - self.comp_start[rows]
         within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         comps = self.comp_order[np.repeat(self.comp_start[rows], sizes) + within]
-        scope = [set_of_claim]
-        q = [claims.q[rows]]
-        comp_claim = [np.repeat(np.arange(rows.size), sizes)]
-        low, high, weight = (
-            [claims.comp_low[comps]],
-            [claims.comp_high[comps]],
-            [claims.comp_weight[comps]],
-        )
+        # The messages that are claims, after the sets' own claims: one list per column.
+        scope: list[int] = []
+        q: list[float] = []
+        comp_claim: list[int] = []
+        low: list[int] = []
+        high: list[int] = []
+        weight: list[float] = []
         bound_rows: list[tuple[int, bool, int, float]] = []
         placed: list[tuple[int, Message, int]] = []
         n_claims = rows.size
@@ -178,12 +175,12 @@ class _Pool:
             for message in messages:
                 if message.is_claim:
                     kernel = message.kernel
-                    scope.append(np.array([index], np.int64))
-                    q.append(np.array([message.q]))
-                    comp_claim.append(np.full(len(kernel), n_claims, np.int64))
-                    low.append(np.array([c[0] for c in kernel], np.int64))
-                    high.append(np.array([c[1] for c in kernel], np.int64))
-                    weight.append(np.array([c[2] for c in kernel]))
+                    scope.append(index)
+                    q.append(message.q)
+                    comp_claim.extend([n_claims] * len(kernel))
+                    low.extend(c[0] for c in kernel)
+                    high.extend(c[1] for c in kernel)
+                    weight.extend(c[2] for c in kernel)
                     placed.append((index, message, n_claims))
                     n_claims += 1
                 else:
@@ -192,12 +189,16 @@ class _Pool:
                     n_bounds += 1
         fusion = fuse(
             ClaimArrays(
-                scope=np.concatenate(scope),
-                q=np.concatenate(q),
-                comp_claim=np.concatenate(comp_claim),
-                comp_low=np.concatenate(low),
-                comp_high=np.concatenate(high),
-                comp_weight=np.concatenate(weight),
+                scope=np.concatenate([set_of_claim, np.array(scope, np.int64)]),
+                q=np.concatenate([claims.q[rows], np.array(q, np.float64)]),
+                comp_claim=np.concatenate(
+                    [np.repeat(np.arange(rows.size), sizes), np.array(comp_claim, np.int64)]
+                ),
+                comp_low=np.concatenate([claims.comp_low[comps], np.array(low, np.int64)]),
+                comp_high=np.concatenate([claims.comp_high[comps], np.array(high, np.int64)]),
+                comp_weight=np.concatenate(
+                    [claims.comp_weight[comps], np.array(weight, np.float64)]
+                ),
             ),
             BoundArrays.from_rows(bound_rows),
             n_scopes=len(self.sets),
