@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -34,10 +35,17 @@ def side_by_side(there: Callable[[], T], here: Callable[[], U]) -> tuple[T, U]:
     os.close(write_end)
     try:
         mine = here()
-    finally:
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read()
+    except BaseException:
+        # This half failed or was interrupted (a SIGINT sent to this process alone, not to
+        # the terminal's group): the other half's result is no longer wanted, so stop it
+        # rather than wait for it.
+        os.kill(pid, signal.SIGKILL)
+        os.close(read_end)
         os.waitpid(pid, 0)
+        raise
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    os.waitpid(pid, 0)
     return _unpack(payload), mine
 
 

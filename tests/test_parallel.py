@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from casualty_cli.errors import InputError, Location, TallyError
@@ -29,3 +31,19 @@ def test_a_crash_in_the_child_is_reported_as_tally_trouble() -> None:
     with pytest.raises(TallyError, match="ZeroDivisionError: boom") as caught:
         side_by_side(crash, lambda: None)
     assert caught.value.code == "worker-failed"
+
+
+def test_a_failure_here_stops_the_child_instead_of_waiting_for_it() -> None:
+    """An interrupt or an error in this half must not wait for the other half's work."""
+
+    def slow() -> None:
+        time.sleep(60)
+
+    def fail() -> None:
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        side_by_side(slow, fail)
+    # Waiting for the child would take a minute; stopping it takes a moment.
+    assert time.monotonic() - started < 30
