@@ -5,12 +5,15 @@ scope.  Most scopes of a large dataset hear each origin once, or several times w
 (relays), and take part in no same-origin arithmetic: their claims are the reports' kernels.
 :func:`reconcile_fast` finds those scopes with numpy and handles them column-wise; every other
 scope (an origin heard with different figures, a part or parent of a complete breakdown, a
-one-origin cumulative series that gives a revision cap or a day difference, and the windows
-such a difference lands on) goes through the Python code of claims.py on a sub-table holding
-only the reports of those scopes.  The two are merged before one fusion of everything; families,
-messages and coherence (nesting.py) then run over the scopes that may belong to a family.
+one-origin cumulative series that falls, and the windows such a series' differences land on)
+goes through the Python code of claims.py on a sub-table holding only the reports of those
+scopes.  A series that never falls stays column-wise, and its day differences are made here as
+the derived claims claims.py would make (``_route_series``, ``_add_differences``); they join the
+Python path's claims, in windows of their own or in windows routed there.  The two are merged
+before one fusion of everything; families, messages and coherence (nesting.py) then run over the
+scopes that may belong to a family.
 
-Equality with ``reconcile_by_objects`` rests on three facts, and the tests check it:
+Equality with ``reconcile_by_objects`` rests on these facts, and the tests check it:
 
 - scope ids are numbered as ``claims.scope_rows`` numbers them (first appearance), and the claims
   enter :func:`fuse` in the order ``build_claims`` emits them (by scope, then origin), so the
@@ -20,7 +23,9 @@ Equality with ``reconcile_by_objects`` rests on three facts, and the tests check
   the sub-table reproduces exactly the groups, chains and sums of the full table;
 - for a scope left to the column-wise path, ``build_claims`` would emit one ``USED`` claim per
   origin (the first of its latest reports) and record the others as duplicates, which is what
-  the column-wise estimates below assume.
+  the column-wise estimates below assume;
+- a family lists its parts by name and day, never by scope id, so the scopes added for the
+  differences made here may be numbered in another order than claims.py numbers them.
 
 Estimates are kept as columns; their objects, with the audit trail, are made only when asked for.
 """
