@@ -704,7 +704,7 @@ def _existing(target_key: IntArray, daily: BoolArray, spans: IntArray) -> IntArr
     return np.where(hit, candidates[at] if found else -1, -1).astype(np.int64)
 
 
-class _SeriesLinks:
+class _SeriesLinks(NamedTuple):
     """Chains and their members' scopes, and the chain of each rising pair.
 
     A chain goes to the Python path when it falls (a revision cap), when a member scope is
@@ -715,19 +715,11 @@ class _SeriesLinks:
     start), so a window never joins chains that their scopes do not.
     """
 
-    def __init__(
-        self,
-        chain_of_member: IntArray,
-        member_scope: IntArray,
-        pair_chain: IntArray,
-        pair_origin: IntArray,
-        seeds: BoolArray,
-    ) -> None:
-        self.chain_of_member = chain_of_member
-        self.member_scope = member_scope
-        self.pair_chain = pair_chain
-        self.pair_origin = pair_origin
-        self.seeds = seeds
+    chain_of_member: IntArray
+    member_scope: IntArray
+    pair_chain: IntArray
+    pair_origin: IntArray
+    seeds: BoolArray  # chains routed from the start: those that fall
 
     @classmethod
     def build(
