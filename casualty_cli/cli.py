@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -229,42 +230,73 @@ def output_options(function: F) -> F:
 
 
 @contextlib.contextmanager
-def _parts_progress(*, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on standard error for a reconciliation in parts, when it is a terminal.
+def _parts_progress(
+    *, quiet: bool, paths: Sequence[str] = ()
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on standard error for a large reconciliation, when it is a terminal.
 
-    Transient, and drawn only when told: no thread of its own, so that the engine may still
-    fork.  A small input is never split, so it never draws one (nor imports rich for it).
+    Inputs of ``READING_NOTICE_BYTES`` or more are said to be read first (a million reports
+    take seconds to read); then the bar counts the parts.  Transient, and drawn only when told:
+    no thread of its own, so that the readers and the engine may still fork.  A small input is
+    never split, so it never draws one (nor imports rich for it).
     """
     if quiet or not _is_terminal(sys.stderr):
         yield None
         return
     bars: list[Any] = []
+    tasks: dict[str, Any] = {}
 
-    def show(done: int, total: int) -> None:
+    def bar() -> Any:
         if not bars:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            from rich.progress import BarColumn, Progress, TextColumn
 
-            bar = Progress(
-                TextColumn("reconciling, in parts"),
+            progress = Progress(
+                TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
+                TextColumn("{task.fields[count]}"),
                 console=Console(stderr=True, force_terminal=True),
                 transient=True,
                 auto_refresh=False,
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
-            bar.start()
-            bars.append((bar, bar.add_task("parts", total=total)))
-        bar, task = bars[0]
-        bar.update(task, completed=done, total=total, refresh=True)
+            progress.start()
+            bars.append(progress)
+        return bars[0]
+
+    size = _input_bytes(paths)
+    if size >= READING_NOTICE_BYTES:
+        tasks["reading"] = bar().add_task(f"reading {size / 1e6:,.0f} MB", total=None, count="")
+        bar().refresh()
+
+    def show(done: int, total: int) -> None:
+        progress = bar()
+        if "parts" not in tasks:
+            if "reading" in tasks:
+                progress.remove_task(tasks.pop("reading"))
+            tasks["parts"] = progress.add_task("reconciling, in parts", total=total, count="")
+        count = f"{done}/{total}"
+        progress.update(tasks["parts"], completed=done, total=total, count=count, refresh=True)
 
     try:
         yield show
     finally:
-        for bar, _ in bars:
-            bar.stop()
+        for progress in bars:
+            progress.stop()
+
+
+READING_NOTICE_BYTES = 8 * 1_048_576
+"""Inputs this large take long enough to read that the bar says so first."""
+
+
+def _input_bytes(paths: Sequence[str]) -> int:
+    """The size of the input files (standard input counts nothing: its size is unknown)."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            total += 0 if path == "-" else os.path.getsize(path)
+    return total
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -443,7 +475,7 @@ def reconcile_command(
     targets = [target_window(text) for text in periods]
     paths = _input_paths(files)
     chosen = _resolve_format(output_format, output)
-    with _parts_progress(quiet=quiet) as progress:
+    with _parts_progress(quiet=quiet, paths=paths) as progress:
         result = reconcile_files(
             paths,
             options=_load_options(**input_settings),

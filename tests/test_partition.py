@@ -262,6 +262,15 @@ def test_the_command_draws_progress_only_on_a_terminal(
     assert drawn.stdout == plain.stdout
     assert "reconciling, in parts" in drawn.stderr
     assert "4/4" in drawn.stderr
+    assert "reading" not in drawn.stderr  # a small file is read before anyone could wait
+    # A large input is said to be read first (here every input counts as large).
+    monkeypatch.setattr("casualty_cli.cli.READING_NOTICE_BYTES", 1)
+    reading = runner.invoke(main, args, env={"TERM": "xterm"})
+    assert reading.exit_code == 0
+    assert reading.stdout == plain.stdout
+    megabytes = f"{generated.stat().st_size / 1e6:,.0f} MB"
+    assert f"reading {megabytes}" in reading.stderr
+    assert reading.stderr.index("reading") < reading.stderr.index("reconciling, in parts")
     quiet = runner.invoke(main, [*args, "--quiet"], env={"TERM": "xterm"})
     assert quiet.stderr == ""
 
