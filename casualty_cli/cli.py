@@ -698,27 +698,34 @@ def _run_diff(
     # reconciled part after part in its own process (less memory; the same figures).
     fuse_threads(1)
 
-    def figures(table: ReportTable) -> Side:
-        return side(reconcile_columns(table, jobs=1, phrases=True))
+    def figures(table: ReportTable, progress: Callable[[int, int], None] | None = None) -> Side:
+        return side(reconcile_columns(table, jobs=1, phrases=True, progress=progress))
 
+    # The bar follows side A, here; side B, in the child, keeps about the same pace.
     if by_source:
         # The two sides share nothing once split: B in a child process while A is done here.
-        b_packed, a_side = side_by_side(lambda: packed(figures(b_table)), lambda: figures(a_table))
+        with _parts_progress(quiet=quiet) as progress:
+            b_packed, a_side = side_by_side(
+                lambda: packed(figures(b_table)), lambda: figures(a_table, progress)
+            )
         b_side = unpacked(b_packed)
     else:
 
-        def read(path: str) -> tuple[Side, tuple[Finding, ...]]:
+        def read(
+            path: str, progress: Callable[[int, int], None] | None = None
+        ) -> tuple[Side, tuple[Finding, ...]]:
             table = load_reports([path], options=options)
-            return figures(table), table.findings
+            return figures(table, progress), table.findings
 
         def read_packed(path: str) -> tuple[Any, tuple[Finding, ...]]:
             found, findings = read(path)
             return packed(found), findings
 
         # Only B crosses between processes: it alone travels as plain tuples.
-        (b_packed, b_findings), (a_side, a_findings) = side_by_side(
-            lambda: read_packed(paths[1]), lambda: read(paths[0])
-        )
+        with _parts_progress(quiet=quiet, paths=paths) as progress:
+            (b_packed, b_findings), (a_side, a_findings) = side_by_side(
+                lambda: read_packed(paths[1]), lambda: read(paths[0], progress)
+            )
         b_side = unpacked(b_packed)
         report_warnings([*a_findings, *b_findings], quiet=quiet)
     comparison = compare_sides(a_side, b_side, nearest=nearest)

@@ -275,6 +275,26 @@ def test_the_command_draws_progress_only_on_a_terminal(
     assert quiet.stderr == ""
 
 
+def test_diff_draws_the_progress_of_side_a_on_a_terminal(
+    generated: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    monkeypatch.setattr(partition, "SPLIT_FROM_ROWS", 1_000)
+    monkeypatch.setattr(partition, "PART_ROWS", 5_000)
+    args = ["diff", str(generated), str(generated), "-f", "csv"]
+    plain = runner.invoke(main, args)
+    assert plain.exit_code == 0
+    assert plain.stderr == ""
+    monkeypatch.setattr("casualty_cli.cli._is_terminal", lambda stream: stream is sys.stderr)
+    monkeypatch.setattr("casualty_cli.cli.READING_NOTICE_BYTES", 1)
+    drawn = runner.invoke(main, args, env={"TERM": "xterm"})
+    assert drawn.exit_code == 0
+    assert drawn.stdout == plain.stdout
+    # Both files are read at once, then side A's parts are counted.
+    megabytes = f"{2 * generated.stat().st_size / 1e6:,.0f} MB"
+    assert f"reading {megabytes}" in drawn.stderr
+    assert "4/4" in drawn.stderr
+
+
 DECLARED = """\
 places:
   A: {parts: [x, y], complete: true}
