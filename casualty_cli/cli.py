@@ -230,28 +230,65 @@ def output_options(function: F) -> F:
 
 
 @contextlib.contextmanager
-def _parts_progress(
-    *, quiet: bool, paths: Sequence[str] = ()
-) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on standard error for a large reconciliation, when it is a terminal.
+def _parts_progress(*, quiet: bool, paths: Sequence[str] = ()) -> Iterator[_Progress | None]:
+    """A progress bar on standard error for a large run, when it is a terminal (else None).
 
-    Inputs of ``READING_NOTICE_BYTES`` or more are said to be read first (a million reports
-    take seconds to read); then the bar counts the parts.  Transient, and drawn only when told:
-    no thread of its own, so that the readers and the engine may still fork.  A small input is
-    never split, so it never draws one (nor imports rich for it).
+    Transient, and drawn only when told: no thread of its own, so that the readers and the
+    engine may still fork.  A small input is never split, so it never draws one (nor imports
+    rich for it).
     """
     if quiet or not _is_terminal(sys.stderr):
         yield None
         return
-    bars: list[Any] = []
-    tasks: dict[str, Any] = {}
+    progress = _Progress(_input_bytes(paths))
+    try:
+        yield progress
+    finally:
+        progress.stop()
 
-    def bar() -> Any:
-        if not bars:
+
+class _Progress:
+    """One transient bar: first that a large input is being read, then the parts as they end.
+
+    Inputs of ``READING_NOTICE_BYTES`` or more say so while they are read (a million reports
+    take seconds); :meth:`read` takes that away, and :meth:`parts` counts the parts.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._bar: Any = None
+        self._reading: Any = None
+        self._parts: Any = None
+        if size >= READING_NOTICE_BYTES:
+            bar = self._started()
+            self._reading = bar.add_task(f"reading {size / 1e6:,.0f} MB", total=None, count="")
+            bar.refresh()
+
+    def read(self) -> None:
+        """The input is read: the notice goes."""
+        if self._reading is not None:
+            self._bar.remove_task(self._reading)
+            self._reading = None
+            self._bar.refresh()
+
+    def parts(self, done: int, total: int) -> None:
+        """``done`` parts of ``total`` are reconciled."""
+        self.read()
+        bar = self._started()
+        if self._parts is None:
+            self._parts = bar.add_task("reconciling, in parts", total=total, count="")
+        count = f"{done}/{total}"
+        bar.update(self._parts, completed=done, total=total, count=count, refresh=True)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def _started(self) -> Any:
+        if self._bar is None:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn
 
-            progress = Progress(
+            self._bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 TextColumn("{task.fields[count]}"),
@@ -261,29 +298,8 @@ def _parts_progress(
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
-            progress.start()
-            bars.append(progress)
-        return bars[0]
-
-    size = _input_bytes(paths)
-    if size >= READING_NOTICE_BYTES:
-        tasks["reading"] = bar().add_task(f"reading {size / 1e6:,.0f} MB", total=None, count="")
-        bar().refresh()
-
-    def show(done: int, total: int) -> None:
-        progress = bar()
-        if "parts" not in tasks:
-            if "reading" in tasks:
-                progress.remove_task(tasks.pop("reading"))
-            tasks["parts"] = progress.add_task("reconciling, in parts", total=total, count="")
-        count = f"{done}/{total}"
-        progress.update(tasks["parts"], completed=done, total=total, count=count, refresh=True)
-
-    try:
-        yield show
-    finally:
-        for progress in bars:
-            progress.stop()
+            self._bar.start()
+        return self._bar
 
 
 READING_NOTICE_BYTES = 8 * 1_048_576
@@ -468,20 +484,23 @@ def reconcile_command(
       tally reconcile reports.csv --period 2025-03-06/2025-03-08
       cat reports.csv | tally reconcile - --format csv
     """
-    from casualty_cli.reconciliation import reconcile_files
+    from casualty_cli.load import load_reports
+    from casualty_cli.reconciliation import reconcile
     from casualty_cli.render.estimates import estimates_table, write_estimates
     from casualty_cli.selection import target_window
 
     targets = [target_window(text) for text in periods]
     paths = _input_paths(files)
     chosen = _resolve_format(output_format, output)
-    with _parts_progress(quiet=quiet, paths=paths) as progress:
-        result = reconcile_files(
-            paths,
-            options=_load_options(**input_settings),
+    with _parts_progress(quiet=quiet, paths=paths) as bar:
+        table = load_reports(paths, options=_load_options(**input_settings))
+        if bar is not None:
+            bar.read()
+        result = reconcile(
+            table,
             targets=targets,
             columns_only=chosen in _COLUMN_FORMATS,
-            progress=progress,
+            progress=bar.parts if bar is not None else None,
         )
     report_warnings(result.findings, quiet=quiet)
     report_notes(result.notes, result.findings, quiet=quiet)
@@ -704,27 +723,29 @@ def _run_diff(
     # The bar follows side A, here; side B, in the child, keeps about the same pace.
     if by_source:
         # The two sides share nothing once split: B in a child process while A is done here.
-        with _parts_progress(quiet=quiet) as progress:
+        with _parts_progress(quiet=quiet) as bar:
+            progress = bar.parts if bar is not None else None
             b_packed, a_side = side_by_side(
                 lambda: packed(figures(b_table)), lambda: figures(a_table, progress)
             )
         b_side = unpacked(b_packed)
     else:
 
-        def read(
-            path: str, progress: Callable[[int, int], None] | None = None
-        ) -> tuple[Side, tuple[Finding, ...]]:
+        def read(path: str, bar: _Progress | None = None) -> tuple[Side, tuple[Finding, ...]]:
             table = load_reports([path], options=options)
-            return figures(table, progress), table.findings
+            if bar is None:
+                return figures(table), table.findings
+            bar.read()  # A is read (B, in the other process, at about the same time)
+            return figures(table, bar.parts), table.findings
 
         def read_packed(path: str) -> tuple[Any, tuple[Finding, ...]]:
             found, findings = read(path)
             return packed(found), findings
 
         # Only B crosses between processes: it alone travels as plain tuples.
-        with _parts_progress(quiet=quiet, paths=paths) as progress:
+        with _parts_progress(quiet=quiet, paths=paths) as bar:
             (b_packed, b_findings), (a_side, a_findings) = side_by_side(
-                lambda: read_packed(paths[1]), lambda: read(paths[0], progress)
+                lambda: read_packed(paths[1]), lambda: read(paths[0], bar)
             )
         b_side = unpacked(b_packed)
         report_warnings([*a_findings, *b_findings], quiet=quiet)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -444,3 +445,24 @@ def test_a_context_file_may_declare_places(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     coast = [line for line in result.stdout.splitlines() if ",Coast," in line]
     assert len(coast) == 1 and ",15," in coast[0]
+
+
+def test_the_bar_says_reading_until_the_input_is_read_then_counts_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from casualty_cli import cli
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    bar = cli._Progress(cli.READING_NOTICE_BYTES)
+    try:
+        tasks = bar._started().tasks
+        assert [t.description for t in tasks] == ["reading 8 MB"]
+        bar.read()
+        assert bar._started().tasks == []
+        bar.parts(1, 4)
+        (task,) = bar._started().tasks
+        assert (task.description, task.completed, task.total) == ("reconciling, in parts", 1, 4)
+    finally:
+        bar.stop()
+    small = cli._Progress(cli.READING_NOTICE_BYTES - 1)
+    assert small._bar is None  # nothing to say, nothing drawn, rich not even started
