@@ -246,53 +246,54 @@ def test_progress_is_told_every_part_in_order(generated: Path, jobs: int) -> Non
     assert {total for _, total in told} == {8}
 
 
+def drawn_on_a_terminal(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, args: list[str], *, notice_bytes: int
+) -> str:
+    """Standard error of ``tally ARGS`` when it is a terminal (and inputs of ``notice_bytes``
+    or more are large); standard output must be what it is when nothing is drawn."""
+    monkeypatch.setattr(partition, "SPLIT_FROM_ROWS", 1_000)
+    monkeypatch.setattr(partition, "PART_ROWS", 5_000)
+    plain = runner.invoke(main, args)
+    assert plain.exit_code in (0, 1)
+    assert plain.stderr == ""
+    monkeypatch.setattr("casualty_cli.cli._is_terminal", lambda stream: stream is sys.stderr)
+    monkeypatch.setattr("casualty_cli.cli.READING_NOTICE_BYTES", notice_bytes)
+    drawn = runner.invoke(main, args, env={"TERM": "xterm"})  # rich draws nothing when dumb
+    assert drawn.exit_code == plain.exit_code
+    assert drawn.stdout == plain.stdout
+    return drawn.stderr
+
+
 def test_the_command_draws_progress_only_on_a_terminal(
     generated: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
 ) -> None:
-    monkeypatch.setattr(partition, "SPLIT_FROM_ROWS", 1_000)
-    monkeypatch.setattr(partition, "PART_ROWS", 5_000)
     args = ["reconcile", str(generated), "-f", "csv"]
-    plain = runner.invoke(main, args)
-    assert plain.exit_code == 0
-    assert plain.stderr == ""
-    # Standard error a terminal: the transient bar counts the parts there, never on stdout.
-    monkeypatch.setattr("casualty_cli.cli._is_terminal", lambda stream: stream is sys.stderr)
-    drawn = runner.invoke(main, args, env={"TERM": "xterm"})  # rich draws nothing when dumb
-    assert drawn.exit_code == 0
-    assert drawn.stdout == plain.stdout
-    assert "reconciling, in parts" in drawn.stderr
-    assert "4/4" in drawn.stderr
-    assert "reading" not in drawn.stderr  # a small file is read before anyone could wait
-    # A large input is said to be read first (here every input counts as large).
-    monkeypatch.setattr("casualty_cli.cli.READING_NOTICE_BYTES", 1)
-    reading = runner.invoke(main, args, env={"TERM": "xterm"})
-    assert reading.exit_code == 0
-    assert reading.stdout == plain.stdout
-    megabytes = f"{generated.stat().st_size / 1e6:,.0f} MB"
-    assert f"reading {megabytes}" in reading.stderr
-    assert reading.stderr.index("reading") < reading.stderr.index("reconciling, in parts")
+    # The transient bar counts the parts on standard error, never on stdout.
+    drawn = drawn_on_a_terminal(runner, monkeypatch, args, notice_bytes=1 << 40)
+    assert "reconciling, in parts" in drawn
+    assert "4/4" in drawn
+    assert "reading" not in drawn  # a small file is read before anyone could wait
     quiet = runner.invoke(main, [*args, "--quiet"], env={"TERM": "xterm"})
     assert quiet.stderr == ""
+
+
+def test_a_large_input_is_said_to_be_read_first(
+    generated: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    args = ["reconcile", str(generated), "-f", "csv"]
+    drawn = drawn_on_a_terminal(runner, monkeypatch, args, notice_bytes=1)
+    assert f"reading {generated.stat().st_size / 1e6:,.0f} MB" in drawn
+    assert drawn.index("reading") < drawn.index("reconciling, in parts")
 
 
 def test_diff_draws_the_progress_of_side_a_on_a_terminal(
     generated: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
 ) -> None:
-    monkeypatch.setattr(partition, "SPLIT_FROM_ROWS", 1_000)
-    monkeypatch.setattr(partition, "PART_ROWS", 5_000)
     args = ["diff", str(generated), str(generated), "-f", "csv"]
-    plain = runner.invoke(main, args)
-    assert plain.exit_code == 0
-    assert plain.stderr == ""
-    monkeypatch.setattr("casualty_cli.cli._is_terminal", lambda stream: stream is sys.stderr)
-    monkeypatch.setattr("casualty_cli.cli.READING_NOTICE_BYTES", 1)
-    drawn = runner.invoke(main, args, env={"TERM": "xterm"})
-    assert drawn.exit_code == 0
-    assert drawn.stdout == plain.stdout
+    drawn = drawn_on_a_terminal(runner, monkeypatch, args, notice_bytes=1)
     # Both files are read at once, then side A's parts are counted.
-    megabytes = f"{2 * generated.stat().st_size / 1e6:,.0f} MB"
-    assert f"reading {megabytes}" in drawn.stderr
-    assert "4/4" in drawn.stderr
+    assert f"reading {2 * generated.stat().st_size / 1e6:,.0f} MB" in drawn
+    assert "4/4" in drawn
 
 
 DECLARED = """\
