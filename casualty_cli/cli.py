@@ -230,7 +230,7 @@ def output_options(function: F) -> F:
 
 
 @contextlib.contextmanager
-def _parts_progress(*, quiet: bool, paths: Sequence[str] = ()) -> Iterator[_Progress | None]:
+def _progress_bar(*, quiet: bool, paths: Sequence[str] = ()) -> Iterator[_Progress | None]:
     """A progress bar on standard error for a large run, when it is a terminal (else None).
 
     Transient, and drawn only when told: no thread of its own, so that the readers and the
@@ -310,8 +310,9 @@ def _input_bytes(paths: Sequence[str]) -> int:
     """The size of the input files (standard input counts nothing: its size is unknown)."""
     total = 0
     for path in paths:
-        with contextlib.suppress(OSError):
-            total += 0 if path == "-" else os.path.getsize(path)
+        if path != "-":
+            with contextlib.suppress(OSError):  # missing or unreadable: the load says why
+                total += os.path.getsize(path)
     return total
 
 
@@ -492,7 +493,7 @@ def reconcile_command(
     targets = [target_window(text) for text in periods]
     paths = _input_paths(files)
     chosen = _resolve_format(output_format, output)
-    with _parts_progress(quiet=quiet, paths=paths) as bar:
+    with _progress_bar(quiet=quiet, paths=paths) as bar:
         table = load_reports(paths, options=_load_options(**input_settings))
         if bar is not None:
             bar.read()
@@ -723,7 +724,7 @@ def _run_diff(
     # The bar follows side A, here; side B, in the child, keeps about the same pace.
     if by_source:
         # The two sides share nothing once split: B in a child process while A is done here.
-        with _parts_progress(quiet=quiet) as bar:
+        with _progress_bar(quiet=quiet) as bar:
             progress = bar.parts if bar is not None else None
             b_packed, a_side = side_by_side(
                 lambda: packed(figures(b_table)), lambda: figures(a_table, progress)
@@ -733,17 +734,16 @@ def _run_diff(
 
         def read(path: str, bar: _Progress | None = None) -> tuple[Side, tuple[Finding, ...]]:
             table = load_reports([path], options=options)
-            if bar is None:
-                return figures(table), table.findings
-            bar.read()  # A is read (B, in the other process, at about the same time)
-            return figures(table, bar.parts), table.findings
+            if bar is not None:
+                bar.read()  # A is read (B, in the other process, at about the same time)
+            return figures(table, bar.parts if bar is not None else None), table.findings
 
         def read_packed(path: str) -> tuple[Any, tuple[Finding, ...]]:
             found, findings = read(path)
             return packed(found), findings
 
         # Only B crosses between processes: it alone travels as plain tuples.
-        with _parts_progress(quiet=quiet, paths=paths) as bar:
+        with _progress_bar(quiet=quiet, paths=paths) as bar:
             (b_packed, b_findings), (a_side, a_findings) = side_by_side(
                 lambda: read_packed(paths[1]), lambda: read(paths[0], bar)
             )

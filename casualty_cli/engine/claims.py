@@ -305,6 +305,35 @@ def _claim_of(
     )
 
 
+def derived_claim(
+    scope: int,
+    origin: str,
+    kind: str,
+    kernel: Kernel,
+    value: int,
+    *,
+    q: float,
+    rows: tuple[int, ...],
+    published: PublishedKey,
+    arithmetic: str,
+) -> Claim:
+    """A claim made by arithmetic on an origin's claims: ``value`` as stated (a revision cap
+    only bounds the count, so it is no exact figure)."""
+    return Claim(
+        scope=scope,
+        origin=origin,
+        kernel=kernel,
+        q=q,
+        rows=rows,
+        published=published,
+        exact=value if kind != "revision_cap" else None,
+        stated=(value, value),
+        conservative=value,
+        kind=kind,
+        arithmetic=arithmetic,
+    )
+
+
 def _derived(
     scope: int,
     origin: str,
@@ -314,21 +343,22 @@ def _derived(
     parts: Sequence[Claim],
     arithmetic: str,
 ) -> Claim:
-    rows = tuple(dict.fromkeys(row for part in parts for row in part.rows))
-    exact = value if kind != "revision_cap" else None
-    return Claim(
-        scope=scope,
-        origin=origin,
-        kernel=kernel,
+    return derived_claim(
+        scope,
+        origin,
+        kind,
+        kernel,
+        value,
         q=min(part.q for part in parts),
-        rows=rows,
+        rows=tuple(dict.fromkeys(row for part in parts for row in part.rows)),
         published=max(part.published for part in parts),
-        exact=exact,
-        stated=(value, value),
-        conservative=value,
-        kind=kind,
         arithmetic=arithmetic,
     )
+
+
+def difference_arithmetic(before: int, after: int, first: date | None, last: date | None) -> str:
+    """How a day difference is worked out from two "as of" figures and their days."""
+    return f"{after:,} (as of {last}) − {before:,} (as of {first}) = {after - before:,}"
 
 
 # --- same-origin arithmetic ----------------------------------------------------------------------
@@ -539,9 +569,7 @@ def _day_differences(
         # them: the derived claim is the count of those days (statistics.md 4.3, P4).
         index = scope_index.add(window)
         value = after.exact - before.exact
-        arithmetic = (
-            f"{after.exact:,} (as of {last}) − {before.exact:,} (as of {first}) = {value:,}"
-        )
+        arithmetic = difference_arithmetic(before.exact, after.exact, first, last)
         differences.append(
             _derived(
                 index,

@@ -48,6 +48,8 @@ from casualty_cli.engine.claims import (
     ClaimSet,
     Record,
     build_claims,
+    derived_claim,
+    difference_arithmetic,
     published_key,
     scope_rows,
 )
@@ -669,7 +671,7 @@ def _route_series(
         return None
     link = _SeriesLinks.build(c, m, o, lands, falls)
     target = _existing(target_key, daily, span[lands])
-    n_origins = _radix(origin_of_row)
+    n_origins = int(origin_of_row.max(initial=0)) + 1
     routed = link.routed(slow, target, ids.of_row * n_origins + origin_of_row, n_origins)
     slow[m[routed[link.chain_of_member]]] = True
     slow[target[target >= 0]] = True  # windows with reports of their own: the Python path
@@ -688,20 +690,16 @@ def _route_series(
     )
 
 
-def _radix(values: IntArray) -> int:
-    return int(values.max(initial=0)) + 1
-
-
 def _existing(target_key: IntArray, daily: BoolArray, spans: IntArray) -> IntArray:
     """Per span, the non-cumulative scope with that window, or −1."""
     candidates = np.flatnonzero(daily)
+    if candidates.size == 0:
+        return np.full(spans.size, -1, np.int64)
     keys = target_key[candidates]
     order = np.argsort(keys, kind="stable")
     keys, candidates = keys[order], candidates[order]
-    at = np.minimum(np.searchsorted(keys, spans), max(keys.size - 1, 0))
-    found = keys.size > 0
-    hit = (keys[at] == spans) if found else np.zeros(spans.size, np.bool_)
-    return np.where(hit, candidates[at] if found else -1, -1).astype(np.int64)
+    at = np.minimum(np.searchsorted(keys, spans), keys.size - 1)
+    return np.where(keys[at] == spans, candidates[at], -1).astype(np.int64)
 
 
 class _SeriesLinks(NamedTuple):
@@ -1063,33 +1061,39 @@ def _add_differences(
     rows_of = _latest_rows(fast, members)
     q = fast.q.tolist()
     published = {k: published_key(table.published[int(fast.rows[k])]) for k in members}
-    scope_of = _difference_scopes(differences, scopes)
-    made: list[tuple[int, str, Claim]] = []
-    for index, (b, a) in enumerate(zip(before, after, strict=True)):
-        low, high = int(differences.before_figure[index]), int(differences.after_figure[index])
-        first = date.fromordinal(int(differences.before_end[index]))
-        last = date.fromordinal(int(differences.after_end[index]))
-        value = high - low
-        origin = origin_names[int(differences.origin[index])]
-        claim = Claim(
-            scope=scope_of[index],
-            origin=origin,
-            kernel=exact_kernel(value),
+    made = [
+        derived_claim(
+            scope,
+            origin_names[origin],
+            "derived_difference",
+            exact_kernel(high - low),
+            high - low,
             q=min(q[b], q[a]),
-            rows=rows_of[b] + rows_of[a],
+            rows=rows_of[b] + rows_of[a],  # two scopes: no row in both
             published=max(published[b], published[a]),
-            exact=value,
-            stated=(value, value),
-            conservative=value,
-            kind="derived_difference",
-            arithmetic=f"{high:,} (as of {last}) − {low:,} (as of {first}) = {value:,}",
+            arithmetic=difference_arithmetic(
+                low, high, date.fromordinal(first), date.fromordinal(last)
+            ),
         )
-        made.append((claim.scope, origin, claim))
+        for scope, origin, b, a, low, high, first, last in zip(
+            _difference_scopes(differences, scopes),
+            differences.origin.tolist(),
+            before,
+            after,
+            differences.before_figure.tolist(),
+            differences.after_figure.tolist(),
+            differences.before_end.tolist(),
+            differences.after_end.tolist(),
+            strict=True,
+        )
+    ]
     # build_claims keeps one claim per scope and origin in that order.
-    made.sort(key=lambda item: (item[0], item[1]))
-    for scope, origin, claim in made:
+    made.sort(key=lambda claim: (claim.scope, claim.origin))
+    for claim in made:
         slow.claims.append(claim)
-        slow.records.append(Record(scope, None, origin, Status.USED, claim.q, "", claim))
+        slow.records.append(
+            Record(claim.scope, None, claim.origin, Status.USED, claim.q, "", claim)
+        )
 
 
 def _latest_rows(fast: _FastClaims, claims: Sequence[int]) -> dict[int, tuple[int, ...]]:

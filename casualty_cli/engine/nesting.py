@@ -833,10 +833,8 @@ def nest_scopes(
     base = ScopeClaims(claims, claim_origin, n_scopes)
     widened = _widen(direct, n_scopes)
     nesting = nest(base, widened, families)
-    keys = families.keys
-    ranks = {
-        s: _sortable(keys[s] if s in keys else scope_key(all_scopes[s])) for s in _members(families)
-    }
+    # The finder keyed every scope it looked at: each member of a family among them.
+    ranks = {s: _sortable(families.keys[s]) for s in _members(families)}
     final, coherence_flags = cohere(nesting.final, families, ranks.__getitem__)
     flags = _family_flags(families, widened)
     for scope, names in coherence_flags.items():
