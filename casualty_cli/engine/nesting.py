@@ -213,10 +213,9 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
     members = {s for f in families.families for s in (f.parent, *f.children)}
     rows_of = base.rows_of(sorted(members))
     has_claims = np.bincount(base.claims.scope, minlength=n_scopes) > 0
-    origins_of = {s: frozenset(base.origin[rows].tolist()) for s, rows in rows_of.items()}
-    q_of = {s: float(base.claims.q[rows].max()) for s, rows in rows_of.items() if rows.size}
+    origins_of, q_of = _origins_and_q(base, rows_of)
     by_parent = families.of_parent()
-    height = _heights(families)
+    by_level = _by_level(by_parent, _heights(families))
     up: dict[int, Message] = {}
     caps: dict[int, Message] = {}
     floors: dict[int, Message] = {}
@@ -224,9 +223,9 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
     direct_summary = {s: Summary(*direct_ranges[s], q_of[s], origins_of[s]) for s in q_of}
     evidence = _Evidence(base, rows_of, up, caps, floors, origins_of)
     up_summary = dict(direct_summary)
-    levels = sorted({height[p] for p in by_parent})
+    levels = sorted(by_level)
     for level in levels:
-        parents = [p for p in by_parent if height[p] == level]
+        parents = by_level[level]
         refits = _Refits(base, evidence, up_summary, direct_summary)
         _upward(parents, by_parent, refits, origins_of, direct.hull_low, has_claims, up)
         # up(P): the parent's claims with the message it kept, for the next level's sums.
@@ -241,7 +240,7 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
     for s, message in up.items():
         hulls.setdefault(s, (message.low, message.high))
     for level in reversed(levels):
-        parents = [p for p in by_parent if height[p] == level]
+        parents = by_level[level]
         refits = _Refits(base, evidence, up_summary, direct_summary)
         _downward(parents, by_parent, families, refits, origins_of, hulls, up, caps, floors)
 
@@ -351,25 +350,56 @@ def _ranges(fusion: Fusion) -> list[tuple[int, int, int, int, int]]:
     )
 
 
+def _origins_and_q(
+    base: ScopeClaims, rows_of: Mapping[int, IntArray]
+) -> tuple[dict[int, frozenset[int]], dict[int, float]]:
+    """Each scope's claim origins, and (for a scope with claims) the largest q among them."""
+    origin, q = base.origins, base.qs
+    origins_of: dict[int, frozenset[int]] = {}
+    q_of: dict[int, float] = {}
+    for s, rows in rows_of.items():
+        picked = rows.tolist()
+        origins_of[s] = frozenset([origin[r] for r in picked])
+        if picked:
+            q_of[s] = max([q[r] for r in picked])
+    return origins_of, q_of
+
+
+def _by_level(
+    by_parent: Mapping[int, list[Family]], height: Mapping[int, int]
+) -> dict[int, list[int]]:
+    """The parents at each height, in the order of ``by_parent``."""
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for parent in by_parent:
+        by_level[height[parent]].append(parent)
+    return by_level
+
+
 def _heights(families: Families) -> dict[int, int]:
     """0 for a scope that is nobody's parent, else one more than its tallest child."""
     children_of: dict[int, set[int]] = defaultdict(set)
     for family in families.families:
         children_of[family.parent].update(family.children)
     height: dict[int, int] = {}
+    path: set[int] = set()  # the scopes being measured, from the first down to this one
 
-    def measure(s: int, seen: frozenset[int]) -> int:
+    def measure(s: int) -> int:
         if s in height:
             return height[s]
-        if s in seen:  # a cycle cannot arise from trees, but never loop forever
+        if s in path:  # a cycle cannot arise from trees, but never loop forever
             return 0
-        kids = children_of.get(s, set())
-        value = 1 + max((measure(c, seen | {s}) for c in kids), default=-1) if kids else 0
+        kids = children_of.get(s)
+        if not kids:
+            height[s] = 0
+            return 0
+        path.add(s)
+        value = 1 + max([measure(c) for c in kids])
+        path.discard(s)
         height[s] = value
         return value
 
     for s in list(children_of):
-        measure(s, frozenset())
+        measure(s)
     return height
 
 
