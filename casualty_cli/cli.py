@@ -487,7 +487,7 @@ def reconcile_command(
     """
     from casualty_cli.load import load_reports
     from casualty_cli.reconciliation import reconcile
-    from casualty_cli.render.estimates import estimates_table, write_estimates
+    from casualty_cli.render.estimates import estimate_lines, estimates_table, write_estimates
     from casualty_cli.selection import target_window
 
     targets = [target_window(text) for text in periods]
@@ -502,6 +502,7 @@ def reconcile_command(
             targets=targets,
             columns_only=chosen in _COLUMN_FORMATS,
             progress=bar.parts if bar is not None else None,
+            lines=estimate_lines(chosen, excel_safe=excel_safe),
         )
     report_warnings(result.findings, quiet=quiet)
     report_notes(result.notes, result.findings, quiet=quiet)

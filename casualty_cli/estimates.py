@@ -214,6 +214,10 @@ EstimateColumns = dict[str, Sequence[Any]]
 """The contract's estimate columns by name (:data:`ESTIMATE_FIELDS`), each a list in rank order;
 ``flags`` holds one tuple of flag names per row."""
 
+RowText = Callable[[EstimateColumns], list[str]]
+"""Each row of some estimate columns as a line of text, without its rank
+(``render.records.DelimitedRows``): made where the estimates are, for a writer to merge."""
+
 
 class Reconciliation:
     """Every estimate, ranked, with the reports they came from and notes for the reader.
@@ -223,7 +227,9 @@ class Reconciliation:
     writing a million rows of CSV needs none of them.  Built from estimates, it is plain.
     """
 
-    __slots__ = ("_build", "_columns", "_estimates", "_phrases", "findings", "notes", "table")
+    __slots__ = (
+        "_build", "_columns", "_estimates", "_lines", "_phrases", "findings", "notes", "table"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -232,14 +238,16 @@ class Reconciliation:
         notes: tuple[str, ...] = (),
         findings: tuple[Finding, ...] = (),
         *,
-        columns: EstimateColumns | None = None,
+        columns: EstimateColumns | Callable[[], EstimateColumns] | None = None,
         phrases: Callable[[], list[str | None]] | None = None,
+        lines: tuple[RowText, Sequence[str]] | None = None,
     ) -> None:
         self.table = table
         self.notes = notes
         self.findings = findings
         self._columns = columns
         self._phrases = phrases
+        self._lines = lines
         self._estimates: tuple[Estimate, ...] | None = None
         if callable(estimates):
             if columns is None:
@@ -258,7 +266,16 @@ class Reconciliation:
     def __len__(self) -> int:
         if self._estimates is not None:
             return len(self._estimates)
+        if self._lines is not None:
+            return len(self._lines[1])
         return len(self.columns()["rank"])
+
+    def lines(self, maker: RowText) -> Sequence[str] | None:
+        """Each row's text after its rank as ``maker`` makes it, if it was made with the
+        estimates (an equal maker given to ``reconcile``); else None."""
+        if self._lines is not None and self._lines[0] == maker:
+            return self._lines[1]
+        return None
 
     def with_estimates(self, estimates: Sequence[Estimate]) -> Reconciliation:
         """The same reconciliation holding only ``estimates`` (a selection, a test's variant)."""
@@ -269,6 +286,8 @@ class Reconciliation:
 
         Beside the contract's fields, ``cumulative`` says which windows are "as of" counts.
         """
+        if callable(self._columns):
+            self._columns = self._columns()
         if self._columns is None:
             records = [estimate.record() for estimate in self.estimates]
             self._columns = {

@@ -23,6 +23,7 @@ from casualty_cli.estimates import (
     Evidence,
     Received,
     Reconciliation,
+    RowText,
     Scope,
     Status,
 )
@@ -75,6 +76,7 @@ def reconcile(
     targets: Sequence[Target] = (),
     columns_only: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    lines: RowText | None = None,
 ) -> Reconciliation:
     """Reconcile every report of ``table`` into ranked estimates with their audit trail.
 
@@ -86,14 +88,16 @@ def reconcile(
     large table whose places fall into groups that never meet is then reconciled part by part,
     two parts at a time on two CPUs (``engine/partition.py``): the same columns in about half
     the time and less memory, but Estimate objects would cost a second, whole run.
-    ``progress`` is then told (parts done, parts in all) as they finish.
+    ``progress`` is then told (parts done, parts in all) as they finish.  ``lines`` (a CSV or
+    TSV writer's rows, ``render.records.DelimitedRows``) says the caller writes only each row's
+    text: the parts then write their own rows (:meth:`Reconciliation.lines`).
     """
     from casualty_cli.engine.fast import reconcile_fast
 
     if columns_only and not targets:
         from casualty_cli.engine.partition import reconcile_columns
 
-        return reconcile_columns(table, progress=progress)
+        return reconcile_columns(table, progress=progress, lines=lines)
     return reconcile_fast(table, targets=targets)
 
 

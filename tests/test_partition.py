@@ -24,9 +24,10 @@ from casualty_cli.engine import partition
 from casualty_cli.engine.fast import reconcile_fast
 from casualty_cli.engine.partition import independent_parts, reconcile_in_parts
 from casualty_cli.errors import Location
+from casualty_cli.estimates import EstimateColumns
 from casualty_cli.load import load_reports
 from casualty_cli.model import CategoryNode, ReportTable
-from casualty_cli.render.estimates import write_estimates
+from casualty_cli.render.estimates import estimate_lines, write_estimates
 
 from .test_engine_fast import HEADER, Row, csv_table, phrases, table_of, yaml_table
 
@@ -226,10 +227,45 @@ def test_the_command_writes_the_same_bytes_in_parts(
         return original(table, n_parts)
 
     monkeypatch.setattr(partition, "independent_parts", counted)
+    merged: list[int] = []
+    original_merged = partition.merged_columns
+
+    def counted_merge(parts: list[EstimateColumns], order: list[int]) -> EstimateColumns:
+        merged.append(len(parts))
+        return original_merged(parts, order)
+
+    monkeypatch.setattr(partition, "merged_columns", counted_merge)
     result = runner.invoke(main, ["reconcile", str(generated), "-f", fmt])
     assert result.exit_code == 0, result.output
     assert calls == [7]  # 20,000 reports, 3,000 a part
     assert result.stdout == whole.getvalue()
+    # CSV and TSV rows are written by the parts, and only their lines merged.
+    assert merged == ([] if fmt in ("csv", "tsv") else [7])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("excel_safe", [True, False])
+def test_parts_write_their_rows_as_the_writer_would(
+    generated: Path, fmt: str, excel_safe: bool
+) -> None:
+    table = load_reports([generated])
+    maker = estimate_lines(fmt, excel_safe=excel_safe)
+    assert maker is not None
+    parted = reconcile_in_parts(table, 2, part_rows=3_000, lines=maker)
+    whole = reconcile_fast(table)
+    assert parted is not None
+    lines = parted.lines(maker)
+    assert lines is not None
+    assert lines == maker(whole.columns())
+    assert len(parted) == len(lines) == len(whole)
+    # Another writer's rows were not made: it writes from the columns, of one whole run.
+    assert parted.lines(estimate_lines(fmt, excel_safe=not excel_safe)) is None  # type: ignore[arg-type]
+    assert parted.columns() == whole.columns()
+    written = io.StringIO()
+    write_estimates(parted, fmt, written, excel_safe=excel_safe, version=__version__)
+    expected = io.StringIO()
+    write_estimates(whole, fmt, expected, excel_safe=excel_safe, version=__version__)
+    assert written.getvalue() == expected.getvalue()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from io import StringIO
 from typing import Any
 
@@ -9,7 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casualty_cli.render.records import write_delimited, write_delimited_columns
+from casualty_cli.render.records import (
+    DelimitedRows,
+    write_delimited,
+    write_delimited_columns,
+    write_ranked_lines,
+)
 
 HEADER = ("a", "b", "c")
 cells = st.one_of(
@@ -48,3 +54,29 @@ def test_columns_write_the_bytes_records_write(
 def test_true_and_one_stay_apart() -> None:
     records: list[dict[str, Any]] = [{"a": True, "b": 1, "c": None}, {"a": 1, "b": True, "c": 0}]
     assert by_columns(records) == "a,b,c\ntrue,1,\n1,true,0\n"
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+@pytest.mark.parametrize("excel_safe", [True, False])
+@given(
+    rows=st.lists(st.tuples(cells, cells, cells), max_size=12),
+    cuts=st.lists(st.integers(0, 12), max_size=3),
+)
+def test_lines_made_in_parts_write_the_bytes_records_write(
+    rows: list[tuple[Any, Any, Any]], cuts: list[int], delimiter: str, excel_safe: bool
+) -> None:
+    """Each part makes its rows' lines from its own columns (a part's column may hold only
+    integers where the whole holds text too); the lines, ranked, are the records' bytes."""
+    records = [dict(zip(HEADER, row, strict=True)) for row in rows]
+    maker = DelimitedRows(HEADER, delimiter, excel_safe)
+    lines: list[str] = []
+    bounds = sorted({0, len(records), *(min(cut, len(records)) for cut in cuts)})
+    for start, end in itertools.pairwise(bounds):
+        part = records[start:end]
+        lines += maker({name: [record[name] for record in part] for name in HEADER})
+    out = StringIO()
+    write_ranked_lines(lines, ("rank", *HEADER), out, delimiter=delimiter)
+    ranked = [{"rank": i, **record} for i, record in enumerate(records, 1)]
+    expected = StringIO()
+    write_delimited(ranked, ("rank", *HEADER), expected, delimiter=delimiter, excel_safe=excel_safe)
+    assert out.getvalue() == expected.getvalue()

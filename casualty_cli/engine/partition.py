@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from casualty_cli.estimates import Estimate, EstimateColumns, Reconciliation
+from casualty_cli.estimates import Estimate, EstimateColumns, Reconciliation, RowText
 from casualty_cli.model import ReportTable
 from casualty_cli.names import path_key, place_key
 
@@ -47,19 +47,26 @@ def reconcile_columns(
     jobs: int = 2,
     phrases: bool = False,
     progress: Progress | None = None,
+    lines: RowText | None = None,
 ) -> Reconciliation:
     """``reconcile_fast(table)`` for a caller that reads only its columns (and, with
-    ``phrases``, its reported phrases): in parts when the table is large and splits."""
+    ``phrases``, its reported phrases): in parts when the table is large and splits.
+
+    With ``lines``, a caller that reads only each row's text as ``lines`` makes it: the parts
+    make it too (``Reconciliation.lines``), so the rows are written on both CPUs."""
     from casualty_cli.engine.fast import reconcile_fast
 
     if len(table) >= SPLIT_FROM_ROWS:
-        parted = reconcile_in_parts(table, jobs, phrases=phrases, progress=progress)
+        parted = reconcile_in_parts(table, jobs, phrases=phrases, progress=progress, lines=lines)
         if parted is not None:
             return parted
     return reconcile_fast(table)
 
 
-_Part = tuple[EstimateColumns, list[str | None] | None]
+_Part = tuple[EstimateColumns, list[str | None] | None, list[str] | None]
+
+RANK_KEYS = ("period_end", "best", "high", "outcome", "category", "place", "period_start")
+"""The columns the ranking reads (``reconciliation._rank_key``), ``cumulative`` last."""
 
 
 def reconcile_in_parts(
@@ -69,12 +76,15 @@ def reconcile_in_parts(
     part_rows: int | None = None,
     phrases: bool = False,
     progress: Progress | None = None,
+    lines: RowText | None = None,
 ) -> Reconciliation | None:
     """``reconcile_fast(table)``'s columns, from parts that never meet; None if it can't split.
 
     The parts run one after the other on each of ``jobs`` (1 or 2) processes, so the peak
     memory is that of the table and ``jobs`` parts, not of the whole reconciliation.  With
-    ``phrases`` each part gives its reported phrases too (``tally diff`` reads them).
+    ``phrases`` each part gives its reported phrases too (``tally diff`` reads them).  With
+    ``lines`` each part gives its rows' text and only the columns of the ranking, which merge
+    alone: the other columns then come from a whole run, if anything asks for them.
     """
     from casualty_cli.engine.fast import reconcile_fast
     from casualty_cli.engine.fuse import fuse_threads
@@ -91,7 +101,12 @@ def reconcile_in_parts(
         done: list[_Part] = []
         for rows in share:
             result = reconcile_fast(table.take(rows, compact=True))
-            done.append((result.columns(), result.reported_phrases() if phrases else None))
+            columns = result.columns()
+            texts = None
+            if lines is not None:
+                texts = lines(columns)
+                columns = {name: columns[name] for name in (*RANK_KEYS, "cumulative")}
+            done.append((columns, result.reported_phrases() if phrases else None, texts))
             tick()
         return done
 
@@ -109,9 +124,8 @@ def reconcile_in_parts(
             done = [*mine, *theirs]
         else:
             done = run(parts, ticks.here)
-    order = merged_order([columns for columns, _ in done])
-    columns = merged_columns([columns for columns, _ in done], order)
-    merged_phrases = _picked([p or [] for _, p in done], order) if phrases else None
+    order = merged_order([columns for columns, _, _ in done])
+    merged_phrases = _picked([p or [] for _, p, _ in done], order) if phrases else None
 
     @functools.cache
     def whole() -> Reconciliation:
@@ -124,6 +138,13 @@ def reconcile_in_parts(
         return list(merged_phrases) if merged_phrases is not None else whole().reported_phrases()
 
     notes = tuple(str(finding) for finding in table.findings)
+    if lines is not None:
+        texts = _picked([t or [] for _, _, t in done], order)
+        return Reconciliation(
+            estimates, table, notes, table.findings,
+            columns=lambda: whole().columns(), phrases=reported, lines=(lines, texts),
+        )  # fmt: skip
+    columns = merged_columns([columns for columns, _, _ in done], order)
     return Reconciliation(
         estimates, table, notes, table.findings, columns=columns, phrases=reported
     )
@@ -217,8 +238,7 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
 def merged_order(parts: Sequence[EstimateColumns]) -> list[int]:
     """Where each row of the parts, one after the other, comes in the one ranking
     (``reconciliation._rank_key``)."""
-    keys = ("period_end", "best", "high", "outcome", "category", "place", "period_start")
-    joined = {name: _joined([part[name] for part in parts]) for name in (*keys, "cumulative")}
+    joined = {name: _joined([part[name] for part in parts]) for name in (*RANK_KEYS, "cumulative")}
 
     def positions(values: Sequence[str | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
         # Texts compare as strings, ISO dates as days; a missing value sorts below every text.

@@ -17,10 +17,12 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 from casualty_cli.estimates import ESTIMATE_FIELDS, Estimate, Reconciliation, Scope
 from casualty_cli.model import ROOT_CATEGORY, Outcome
 from casualty_cli.render.records import (
+    DelimitedRows,
     write_delimited_columns,
     write_json,
     write_markdown,
     write_ndjson,
+    write_ranked_lines,
 )
 from casualty_cli.render.safe import markdown_cell, terminal_text
 
@@ -31,6 +33,15 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 ESTIMATE_FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "ndjson", "markdown")
+
+
+def estimate_lines(fmt: str, *, excel_safe: bool) -> DelimitedRows | None:
+    """What makes each estimate's CSV or TSV line after its rank, for ``reconcile(lines=…)``
+    (the parts of a large reconciliation then write their rows); None for other formats."""
+    if fmt not in ("csv", "tsv"):
+        return None
+    return DelimitedRows(ESTIMATE_FIELDS[1:], "\t" if fmt == "tsv" else ",", excel_safe)
+
 
 BAR_WIDTH = 30
 """Cells of the range bar on a wide terminal; narrower consoles get a shorter bar."""
@@ -223,10 +234,16 @@ def write_estimates(
 ) -> None:
     """Write the estimates in one of :data:`ESTIMATE_FORMATS` (contract.md section 2)."""
     if fmt in ("csv", "tsv"):
-        delimiter = "\t" if fmt == "tsv" else ","
+        maker = estimate_lines(fmt, excel_safe=excel_safe)
+        assert maker is not None  # noqa: S101  (csv and tsv have a maker)
+        lines = result.lines(maker)
+        if lines is not None:
+            write_ranked_lines(lines, ESTIMATE_FIELDS, stream, delimiter=maker.delimiter)
+            return
         write_delimited_columns(
-            result.columns(), ESTIMATE_FIELDS, stream, delimiter=delimiter, excel_safe=excel_safe
-        )
+            result.columns(), ESTIMATE_FIELDS, stream,
+            delimiter=maker.delimiter, excel_safe=excel_safe,
+        )  # fmt: skip
         return
     records = estimate_records(result)
     if fmt == "json":

@@ -12,6 +12,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from casualty_cli.render.safe import (
@@ -80,12 +81,61 @@ def write_delimited_columns(
     n_rows = len(columns[header[0]]) if header else 0
     # A block at a time, so that the text of a million rows never sits in memory at once.
     for start in range(0, n_rows, _ROWS_PER_WRITE):
-        block = slice(start, start + _ROWS_PER_WRITE)
-        texts = [make(columns[name][block]) for make, name in zip(makers, header, strict=True)]
-        stream.write("".join(delimiter.join(row) + "\n" for row in zip(*texts, strict=True)))
+        stream.write("".join(_lines(makers, columns, header, delimiter, start)))
+
+
+def write_ranked_lines(
+    lines: Sequence[str], header: Sequence[str], stream: IO[str], *, delimiter: str = ","
+) -> None:
+    """:func:`write_delimited_columns` of columns whose first, ``header[0]``, numbers the rows
+    from 1 and whose others ``lines`` already holds (``DelimitedRows`` of ``header[1:]``)."""
+    writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    for start in range(0, len(lines), _ROWS_PER_WRITE):
+        block = lines[start : start + _ROWS_PER_WRITE]
+        stream.write(
+            "".join([f"{rank}{delimiter}{line}" for rank, line in enumerate(block, start + 1)])
+        )
+
+
+def _lines(
+    makers: Sequence[Callable[[Sequence[Any]], list[str]]],
+    columns: Mapping[str, Sequence[Any]],
+    header: Sequence[str],
+    delimiter: str,
+    start: int,
+) -> list[str]:
+    """The lines of a block of rows from ``start``, each ending in a line feed."""
+    block = slice(start, start + _ROWS_PER_WRITE)
+    texts = [make(columns[name][block]) for make, name in zip(makers, header, strict=True)]
+    return [delimiter.join(row) + "\n" for row in zip(*texts, strict=True)]
 
 
 _ROWS_PER_WRITE = 8_192
+
+
+@dataclass(frozen=True)
+class DelimitedRows:
+    """Each row of some columns as the line :func:`write_delimited_columns` writes for it.
+
+    Made where the columns are: the parts of a large reconciliation each write their own rows
+    on their own CPU, and only the lines are merged (``Reconciliation.lines``).  Two equal
+    makers make the same lines, which is how the writer knows it may use them.
+    """
+
+    header: tuple[str, ...]
+    delimiter: str
+    excel_safe: bool
+
+    def __call__(self, columns: Mapping[str, Sequence[Any]]) -> list[str]:
+        makers = [
+            _cell_maker(columns[name], self.delimiter, self.excel_safe) for name in self.header
+        ]
+        n_rows = len(columns[self.header[0]]) if self.header else 0
+        lines: list[str] = []
+        for start in range(0, n_rows, _ROWS_PER_WRITE):
+            lines += _lines(makers, columns, self.header, self.delimiter, start)
+        return lines
 
 
 def _cell_maker(
