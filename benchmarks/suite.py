@@ -12,7 +12,9 @@ each run in a fresh interpreter:
 - reconcile: load, reconcile and CSV output of the flat file (``bench_load.py --reconcile``);
 - reconcile with trees: the same on the tree file;
 - diff: ``tally diff FILE COPY -f csv`` where COPY is the tree file with about 1% of its counts
-  changed (``bench_diff.py``); timed as a user runs it, interpreter start included.
+  changed (``bench_diff.py``); timed as a user runs it, interpreter start included;
+- start-up: ``tally reconcile`` of the bundled example against the bare imports of click, yaml,
+  dateutil and rich (``--no-startup`` leaves it out).
 
 The best time of the runs is kept, and the largest peak memory.  By default that is the best of 3
 runs up to 100,000 rows and of 2 above; ``--repeat`` sets one number for every size.  Progress goes
@@ -29,6 +31,7 @@ import platform
 import resource
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -105,6 +108,89 @@ MEASURES: Final = (
         "sizes); both files are read. Compared with the floor of one file.",
     ),
 )
+
+
+# --- start-up: the bundled example against the libraries tally is built on ------------------
+
+EXAMPLE: Final = "examples/syrian-coast-2025.yaml"
+BASELINE_IMPORTS: Final = "import click, yaml, dateutil.parser, rich.table"
+STARTUP_RUNS: Final = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Startup:
+    """Best and median wall time of one command, started afresh ``STARTUP_RUNS`` times."""
+
+    label: str
+    command: str
+    best: float
+    median: float
+
+
+def tally_command() -> list[str]:
+    """``tally`` as installed beside this interpreter, else ``python -m casualty_cli``."""
+    script = Path(sys.executable).parent / ("tally.exe" if os.name == "nt" else "tally")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "casualty_cli"]
+
+
+def startup_commands() -> list[tuple[str, list[str]]]:
+    python = sys.executable
+    tally = tally_command()
+    return [
+        ("baseline", [python, "-c", BASELINE_IMPORTS]),
+        ("baseline and numpy", [python, "-c", BASELINE_IMPORTS + ", numpy"]),
+        ("tally, CSV", [*tally, "reconcile", EXAMPLE, "-f", "csv"]),
+        ("tally, table", [*tally, "reconcile", EXAMPLE, "-f", "table"]),
+    ]
+
+
+def measure_startup(runs: int = STARTUP_RUNS) -> list[Startup]:
+    """Each start-up command, run in turn (one warm-up each, so bytecode is written)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    commands = startup_commands()
+    times: dict[str, list[float]] = {label: [] for label, _ in commands}
+    for round_ in range(runs + 1):
+        for label, cmd in commands:
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=True)
+            if round_:  # the first round warms up
+                times[label].append(time.perf_counter() - start)
+    print(f"start-up: {runs} runs of each of {len(commands)} commands", file=sys.stderr)
+    return [
+        Startup(label, shlex.join([shown_path(cmd[0]), *cmd[1:]]), min(t), statistics.median(t))
+        for label, cmd in commands
+        for t in [times[label]]
+    ]
+
+
+def startup_section(startups: Sequence[Startup]) -> list[str]:
+    """RESULTS.md's start-up table, each command against the baseline, and the verdict."""
+    by_label = {s.label: s for s in startups}
+    baseline = by_label.get("baseline")
+    if baseline is None:
+        return []
+    lines = [
+        "## Start-up: the bundled example",
+        "",
+        f"`tally reconcile {EXAMPLE}` against the bare imports of the libraries tally is built on "
+        f'(`python -c "{BASELINE_IMPORTS}"`), each started afresh {STARTUP_RUNS} times in '
+        "turn; numpy with those imports shows what numpy alone adds.",
+        "",
+        "| command | best (ms) | median (ms) | best / baseline |",
+        "|---|---:|---:|---:|",
+    ]
+    for s in startups:
+        ratio = s.best / baseline.best
+        lines.append(
+            f"| {s.label}: `{s.command}` | {s.best * 1e3:.1f} | {s.median * 1e3:.1f} "
+            f"| {ratio:.2f}x |"
+        )
+    verdicts = []
+    for label in ("tally, CSV", "tally, table", "baseline and numpy"):
+        if label in by_label:
+            ratio = by_label[label].best / baseline.best
+            verdicts.append(f"{label}: {ratio:.2f}x ({'within' if ratio <= 1.5 else 'above'} 1.5x)")
+    return [*lines, "", "; ".join(verdicts) + ".", ""]
 
 
 def default_repeat(rows: int) -> int:
@@ -336,6 +422,7 @@ def results_markdown(
     header: Sequence[tuple[str, str]],
     plot: str | None,
     failures: Sequence[str] = (),
+    startups: Sequence[Startup] = (),
 ) -> str:
     """RESULTS.md: ``header`` (label, text) pairs, the plot, a table and a summary per measure."""
     sizes = sorted(sizes)
@@ -370,6 +457,7 @@ def results_markdown(
             summary_line(figures, measure, sizes),
             "",
         ]
+    lines += startup_section(startups)
     if failures:
         lines += ["## Not measured", ""]
         lines += [f"- {failure}" for failure in failures]
@@ -576,6 +664,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--plot", type=Path, default=HERE / "results.svg", help="default benchmarks/results.svg"
     )
+    parser.add_argument(
+        "--no-startup", action="store_true", help="leave out the start-up of the bundled example"
+    )
     parser.add_argument("--child-diff", nargs=3, metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -600,6 +691,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for rows in sizes:
         repeat = args.repeat or default_repeat(rows)
         failures += measure_size(rows, args.seed, repeat, args.regenerate, record)
+    startups: list[Startup] = []
+    if not args.no_startup:
+        try:
+            startups = measure_startup()
+        except subprocess.CalledProcessError as e:
+            failures.append(f"start-up: {shlex.join(map(str, e.cmd))} exited {e.returncode}")
 
     elapsed = time.perf_counter() - clock
     if args.repeat:
@@ -628,7 +725,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     plot_link = os.path.relpath(args.plot.absolute(), args.out.absolute().parent)
     args.out.write_text(
-        results_markdown(figures, sizes, header, Path(plot_link).as_posix(), failures),
+        results_markdown(figures, sizes, header, Path(plot_link).as_posix(), failures, startups),
         encoding="utf-8",
     )
     caption = f"tally {revision}, {started:%Y-%m-%d}, {cpus()} CPUs; best of runs, log-log"

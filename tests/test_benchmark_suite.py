@@ -74,3 +74,24 @@ def test_results_markdown_marks_what_was_not_measured() -> None:
     assert "| 1,000 | 0.001 | n/a | n/a | n/a | n/a |" in text
     assert "## Not measured\n\n- load at 1,000 rows: it failed" in text
     assert "![" not in text
+
+
+def test_results_markdown_compares_the_start_up_with_the_baseline() -> None:
+    startups = [
+        suite.Startup("baseline", "python -c 'import click'", 0.080, 0.082),
+        suite.Startup("baseline and numpy", "python -c 'import click, numpy'", 0.1184, 0.121),
+        suite.Startup("tally, CSV", "tally reconcile ex.yaml -f csv", 0.140, 0.150),
+        suite.Startup("tally, table", "tally reconcile ex.yaml -f table", 0.1205, 0.130),
+    ]
+    text = suite.results_markdown(figures(), SIZES, [], None, startups=startups)
+    section = text.split("## Start-up: the bundled example\n", 1)[1]
+    assert "| baseline: `python -c 'import click'` | 80.0 | 82.0 | 1.00x |" in section
+    assert "| tally, CSV: `tally reconcile ex.yaml -f csv` | 140.0 | 150.0 | 1.75x |" in section
+    assert (
+        "tally, CSV: 1.75x (above 1.5x); tally, table: 1.51x (above 1.5x); "
+        "baseline and numpy: 1.48x (within 1.5x)." in section
+    )
+
+
+def test_results_markdown_leaves_out_a_start_up_not_measured() -> None:
+    assert "Start-up" not in suite.results_markdown(figures(), SIZES, [], None)
