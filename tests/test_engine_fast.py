@@ -353,3 +353,28 @@ def test_a_window_with_reports_of_its_own_takes_the_difference_through_claims_py
 
 def fast_scopes(table: ReportTable) -> list[Scope]:
     return scope_rows(table)[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(phrases, min_size=1, max_size=40))
+def test_kernel_ids_number_kernels_as_numpy_unique_does(texts: list[str]) -> None:
+    """Levels with equal kernels share an id, numbered in the order of np.unique's rows."""
+    import numpy as np
+
+    from casualty_cli.grammar.quantity import parse_quantity
+
+    quantities = fast._Quantities([parse_quantity(text) for text in [*texts, "1,234", "1234"]])
+    width = int(quantities.size.max())
+    rows = []
+    for level, size in enumerate(quantities.size.tolist()):
+        at = int(quantities.offset[level])
+        pad = [-1] * (width - size)
+        weights = quantities.weight[at : at + size].view(np.int64).tolist()
+        rows.append(
+            [size, *quantities.low[at : at + size].tolist(), *pad,
+             *quantities.high[at : at + size].tolist(), *pad, *weights, *pad]
+        )  # fmt: skip
+    _, expected = np.unique(np.array(rows, np.int64), axis=0, return_inverse=True)
+    ids = fast._kernel_ids(quantities)
+    assert ids.tolist() == expected.reshape(-1).tolist()
+    assert ids[-1] == ids[-2]  # "1,234" and "1234": one kernel

@@ -309,8 +309,15 @@ def _kernel_ids(quantities: _Quantities) -> IntArray:
     table[level, 1 + slot] = quantities.low
     table[level, 1 + width + slot] = quantities.high
     table[level, 1 + 2 * width + slot] = quantities.weight.view(np.int64)
-    _, ids = np.unique(table, axis=0, return_inverse=True)
-    return ids.reshape(-1).astype(np.int64)
+    # np.unique(table, axis=0)'s inverse, by a lexsort of the columns (a fifth of the time):
+    # rows in lexicographic order, each numbered by the distinct rows before it.
+    order = np.lexsort(table.T[::-1])
+    ordered = table[order]
+    new = np.ones(n_levels, np.bool_)
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=new[1:])
+    ids = np.empty(n_levels, np.int64)
+    ids[order] = np.cumsum(new) - 1
+    return ids
 
 
 class _ScopeList(Sequence[Scope]):
