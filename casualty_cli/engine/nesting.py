@@ -640,10 +640,11 @@ def _downward(
     Each part's siblings are its family's posteriors less the few its own origins touch: those
     are refitted, the rest are shared, so a family of k parts costs k asks, not k².
     """
-    plans: list[tuple[_SiblingSums, int, bool, _Key, dict[int, _Key]]] = []
+    plans: list[tuple[Family, _SiblingSums | None, int, bool, _Key, dict[int, _Key]]] = []
     for parent in parents:
         for family in by_parent[parent]:
             sums: _SiblingSums | None = None
+            lone = len(family.children) == 1  # no siblings to sum: half the families of a part
             for position, child in enumerate(family.children):
                 rest = families.residual.get(child) == parent and (
                     family.dimension == "category" or family.exhaustive
@@ -656,36 +657,41 @@ def _downward(
                     and parent not in floors
                 ):
                     continue  # the whole speaks only for the part's own origins: no bound
+                out_key = refits.ask(parent, excluded, up=False, down=True)
+                if lone:
+                    plans.append((family, None, position, rest, out_key, {}))
+                    continue
                 if sums is None:
                     sums = _SiblingSums(family, refits, up)
-                out_key = refits.ask(parent, excluded, up=False, down=True)
                 touched = {
                     other: refits.ask(family.children[other], excluded, up=True, down=False)
                     for other in sums.touched_by(excluded)
                     if other != position
                 }
-                plans.append((sums, position, rest, out_key, touched))
+                plans.append((family, sums, position, rest, out_key, touched))
     refits.run()
-    for sums, position, rest, out_key, touched in plans:
+    for family, sums, position, rest, out_key, touched in plans:
         out = refits[out_key]
         if out is None:
             continue
-        family, child = sums.family, sums.family.children[position]
+        child = family.children[position]
         if rest:
-            siblings = sums.siblings(position, touched)
+            siblings = sums.siblings(position, touched) if sums is not None else []
             if all(s is not None for s in siblings):
                 up[child] = _residual(child, family, out, [s for s in siblings if s is not None])
             continue
         hull = hulls.get(child)
         if hull is None:
             continue
-        taken, others, n_known = sums.without(position, touched)
+        taken, others, n_known = sums.without(position, touched) if sums is not None else (0, 0, 0)
         cap = out.high95 - taken
         floor = out.low95 - others
         exhaustive = family.exhaustive and n_known == len(family.children) - 1
         if cap >= hull[1] and not (exhaustive and floor > hull[0]):
             continue  # no bound tighter than what the part says itself: no message
-        origins = out.origins | sums.origins_without(position, touched)
+        origins = out.origins
+        if sums is not None:
+            origins = origins | sums.origins_without(position, touched)
         if cap < hull[1]:
             arithmetic = f"{out.high95:,} − {taken:,} = {cap:,}" if n_known else f"{cap:,}"
             message = Message(
