@@ -547,14 +547,11 @@ def _upward(
     offers: dict[int, list[Message]] = defaultdict(list)
     for parent, family, keys in plans:
         parts = [refits[key] for key in keys]
-        message = _up_message(parent, family, parts)
-        if message is None:
-            continue
-        if message.kind == "floor" and (
-            not has_claims[parent] or message.value <= int(hull_low[parent])
-        ):
-            continue  # a floor below every claim of the parent tells it nothing
-        offers[parent].append(message)
+        # A floor below every claim of the parent tells it nothing: not even made.
+        floor_above = int(hull_low[parent]) if has_claims[parent] else None
+        message = _up_message(parent, family, parts, floor_above)
+        if message is not None:
+            offers[parent].append(message)
     for parent, messages in offers.items():
         sums = [m for m in messages if m.kind in ("sum", "union")]
         if sums:
@@ -573,13 +570,20 @@ def _upward(
 _DIMENSION_ORDER = {"category": 0, "place": 1, "time": 2}
 
 
-def _up_message(parent: int, family: Family, parts: Sequence[Summary | None]) -> Message | None:
+def _up_message(
+    parent: int, family: Family, parts: Sequence[Summary | None], floor_above: int | None
+) -> Message | None:
+    """The sum, union bounds or floor the parts send up; a floor only above ``floor_above``
+    (none if it is None)."""
     known = [part for part in parts if part is not None]
     if not known:
         return None
     m = sum(part.best for part in known)
     below = math.sqrt(sum((part.best - part.low95) ** 2 for part in known))
-    above = math.sqrt(sum((part.high95 - part.best) ** 2 for part in known))
+    low = max(0, math.floor(m - below))
+    is_sum = family.exhaustive and len(known) == len(parts)
+    if not family.union and not is_sum and (floor_above is None or low <= floor_above):
+        return None
     q = min(part.q for part in known)
     origins = frozenset().union(*(part.origins for part in known))
     terms = " + ".join(f"{part.best:,}" for part in known)
@@ -598,15 +602,15 @@ def _up_message(parent: int, family: Family, parts: Sequence[Summary | None]) ->
             origins,
             f"at least the largest, {top:,}; at most their sum, {terms} = {m:,}",
         )
-    low, high = max(0, math.floor(m - below)), math.ceil(m + above)
-    if family.exhaustive and len(known) == len(parts):
+    if is_sum:
+        above = math.sqrt(sum((part.high95 - part.best) ** 2 for part in known))
         return Message(
             "sum",
             parent,
             family,
             m,
             low,
-            high,
+            math.ceil(m + above),
             q,
             origins,
             f"{terms} = {m:,}",
