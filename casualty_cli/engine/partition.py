@@ -242,10 +242,10 @@ def merged_order(parts: Sequence[EstimateColumns]) -> list[int]:
 
     def positions(values: Sequence[str | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
         # Texts compare as strings, ISO dates as days; a missing value sorts below every text.
-        position = {text: i for i, text in enumerate(sorted({v for v in values if v is not None}))}
-        return np.fromiter(
-            (-1 if v is None else position[v] for v in values), np.int64, len(values)
-        )
+        texts = sorted({v for v in values if v is not None})
+        position: dict[str | None, int] = {text: i for i, text in enumerate(texts)}
+        position[None] = -1
+        return np.fromiter(map(position.__getitem__, values), np.int64, len(values))
 
     order = np.lexsort(
         (
