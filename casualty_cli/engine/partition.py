@@ -205,9 +205,8 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
     place to the nearest ancestor that has reports or a declared breakdown, never spans two.
     """
     anchors = {place_key(name) for name in table.places}
-    level_rows = np.bincount(
-        np.asarray(table.place.codes, np.int64), minlength=len(table.place.levels)
-    )
+    place_codes = np.asarray(table.place.codes, np.int64)  # a million rows: converted once
+    level_rows = np.bincount(place_codes, minlength=len(table.place.levels))
     paths = [path_key(path) for path in table.place.levels]
     anchors.update(path for path, rows in zip(paths, level_rows.tolist(), strict=True) if rows)
     group_of_path: dict[tuple[str, ...], int] = {}
@@ -216,7 +215,7 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
         anchor = next((path[:n] for n in range(len(path) + 1) if path[:n] in anchors), path)
         group_of_level[level] = group_of_path.setdefault(anchor, len(group_of_path))
     n_groups = len(group_of_path)
-    group = group_of_level[np.asarray(table.place.codes, np.int64)]
+    group = group_of_level[place_codes]
     sizes = np.bincount(group, minlength=n_groups).tolist()
     reported = [g for g in range(n_groups) if sizes[g]]
     if len(reported) < 2:
