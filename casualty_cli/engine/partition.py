@@ -66,7 +66,7 @@ def reconcile_columns(
 _Part = tuple[EstimateColumns, list[str | None] | None, list[str] | None]
 
 RANK_KEYS = ("period_end", "best", "high", "outcome", "category", "place", "period_start")
-"""The columns the ranking reads (``reconciliation._rank_key``), ``cumulative`` last."""
+"""The columns the ranking reads (``reconciliation._rank_key``) but its last, ``cumulative``."""
 
 
 def reconcile_in_parts(

@@ -38,8 +38,10 @@ ESTIMATE_FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "ndjson", "markdown")
 def estimate_lines(fmt: str, *, excel_safe: bool) -> DelimitedRows | None:
     """What makes each estimate's CSV or TSV line after its rank, for ``reconcile(lines=…)``
     (the parts of a large reconciliation then write their rows); None for other formats."""
-    if fmt not in ("csv", "tsv"):
-        return None
+    return _delimited_rows(fmt, excel_safe) if fmt in ("csv", "tsv") else None
+
+
+def _delimited_rows(fmt: str, excel_safe: bool) -> DelimitedRows:
     return DelimitedRows(ESTIMATE_FIELDS[1:], "\t" if fmt == "tsv" else ",", excel_safe)
 
 
@@ -234,8 +236,7 @@ def write_estimates(
 ) -> None:
     """Write the estimates in one of :data:`ESTIMATE_FORMATS` (contract.md section 2)."""
     if fmt in ("csv", "tsv"):
-        maker = estimate_lines(fmt, excel_safe=excel_safe)
-        assert maker is not None  # noqa: S101  (csv and tsv have a maker)
+        maker = _delimited_rows(fmt, excel_safe)
         lines = result.lines(maker)
         if lines is not None:
             write_ranked_lines(lines, ESTIMATE_FIELDS, stream, delimiter=maker.delimiter)
