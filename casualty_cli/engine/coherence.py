@@ -30,7 +30,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from casualty_cli.engine.families import Families, Family
+from casualty_cli.engine.families import Families, Family, heights
 from casualty_cli.engine.fuse import Fusion
 
 Z_80_WIDTH = 2.5631  # 2·z(.90): an 80% interval of a normal is 2.5631 standard deviations wide
@@ -300,16 +300,10 @@ def _rounded(
 ) -> dict[int, int]:
     """Nearest integers; a parent below its rounded parts takes the deficit, parts first."""
     rounded = {s: max(0, math.floor(value + 0.5)) for s, value in x.items()}
-    depth: dict[int, int] = defaultdict(int)
-    for _ in range(len(sums)):
-        changed = False
-        for family in sums:
-            below = 1 + max(depth[c] for c in family.children)
-            if below > depth[family.parent]:
-                depth[family.parent] = below
-                changed = True
-        if not changed:
-            break
+    children_of: dict[int, list[int]] = defaultdict(list)
+    for family in sums:
+        children_of[family.parent].extend(family.children)
+    depth = heights(children_of)  # parts before their wholes
     ordered = sorted(sums, key=lambda f: depth[f.parent])
     # Only ever raising values, so this settles: a later count raised by its chain may leave
     # its own parent short again, which the next round fixes.

@@ -314,6 +314,33 @@ class _Finder:
         return families
 
 
+def heights(children_of: Mapping[int, Iterable[int]]) -> dict[int, int]:
+    """0 for a scope that is nobody's parent, else one more than its tallest child: the
+    longest path down, each scope met once (families never form a cycle; should one, the
+    scope met again counts 0 rather than loop)."""
+    height: dict[int, int] = {}
+    path: set[int] = set()  # the scopes being measured, from the first down to this one
+
+    def measure(s: int) -> int:
+        if s in height:
+            return height[s]
+        if s in path:
+            return 0
+        kids = children_of.get(s)
+        if not kids:
+            height[s] = 0
+            return 0
+        path.add(s)
+        value = 1 + max([measure(c) for c in kids])
+        path.discard(s)
+        height[s] = value
+        return value
+
+    for s in list(children_of):
+        measure(s)
+    return height
+
+
 def _tree_family(
     group: Mapping[tuple[str, ...], int],
     parent_path: tuple[str, ...],

@@ -27,7 +27,14 @@ from numpy.typing import NDArray
 
 from casualty_cli.engine.arrays import distinct
 from casualty_cli.engine.coherence import cohere
-from casualty_cli.engine.families import Families, Family, ScopeKey, find_families, scope_key
+from casualty_cli.engine.families import (
+    Families,
+    Family,
+    ScopeKey,
+    find_families,
+    heights,
+    scope_key,
+)
 from casualty_cli.engine.fuse import SCOPE_FIELDS, BoundArrays, ClaimArrays, Fusion, fuse
 from casualty_cli.estimates import Scope
 from casualty_cli.model import CategoryNode
@@ -380,27 +387,7 @@ def _heights(families: Families) -> dict[int, int]:
     children_of: dict[int, set[int]] = defaultdict(set)
     for family in families.families:
         children_of[family.parent].update(family.children)
-    height: dict[int, int] = {}
-    path: set[int] = set()  # the scopes being measured, from the first down to this one
-
-    def measure(s: int) -> int:
-        if s in height:
-            return height[s]
-        if s in path:  # a cycle cannot arise from trees, but never loop forever
-            return 0
-        kids = children_of.get(s)
-        if not kids:
-            height[s] = 0
-            return 0
-        path.add(s)
-        value = 1 + max([measure(c) for c in kids])
-        path.discard(s)
-        height[s] = value
-        return value
-
-    for s in list(children_of):
-        measure(s)
-    return height
+    return heights(children_of)
 
 
 # --- the two passes ---------------------------------------------------------------------------
