@@ -277,6 +277,24 @@ def test_h10_parts_from_other_origins_raise_the_total_and_cap_each_other(tmp_pat
     assert estimates["all"]["origins"] == 3
 
 
+@pytest.mark.parametrize("scale", [1, 1_000_000])
+def test_flags_of_parts_and_whole_hold_for_counts_of_any_size(tmp_path: Path, scale: int) -> None:
+    """The family flags sum exact integers: in int64 for everyday counts, in Python ints where
+    squares of hundreds of millions would overflow it."""
+    text = (
+        H10.replace("about 100", "about 100" + "0" * 6 * (scale > 1))
+        .replace("'80'", f"'{80 * scale}'")
+        .replace("'50'", f"'{50 * scale}'")
+    )
+    estimates = {e["category"]: e for e in reconcile_json(tmp_path, text)["estimates"]}
+    for category in ("all", "civilians", "combatants"):
+        assert "parts_exceed_whole" in estimates[category]["flags"]
+    complete = H10.replace("about 100", f"{200 * scale}").replace("'80'", f"'{60 * scale}'")
+    short = {e["category"]: e for e in reconcile_json(tmp_path, complete)["estimates"]}
+    assert "unattributed_remainder" in short["all"]["flags"]
+    assert "parts_exceed_whole" not in short["all"]["flags"]
+
+
 def test_h10_messages_are_explained_with_their_arithmetic(tmp_path: Path) -> None:
     path = tmp_path / "h10.yaml"
     path.write_text(H10, encoding="utf-8")

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -939,28 +940,56 @@ def _widen(fusion: Fusion, n_scopes: int) -> Fusion:
 
 
 def _family_flags(families: Families, direct: Fusion) -> dict[int, set[str]]:
-    """``parts_exceed_whole`` and ``unattributed_remainder`` on direct posteriors (5.5)."""
+    """``parts_exceed_whole`` and ``unattributed_remainder`` on direct posteriors (5.5).
+
+    Every family at once: a family's parts are its children with a posterior, and only a
+    parent with one is judged.  The sums are exact integers, as Python's would be: int64 while
+    they stay far from overflow, else Python ints.
+    """
+    listed = families.families
     flags: dict[int, set[str]] = defaultdict(set)
-    for family in families.families:
-        parent = family.parent
-        if direct.best[parent] < 0:
-            continue
-        parts = [c for c in family.children if direct.best[c] >= 0]
-        if not parts:
-            continue
-        best = [int(direct.best[c]) for c in parts]
-        m = sum(best)
-        below = math.sqrt(
-            sum((b - int(direct.low[c])) ** 2 for b, c in zip(best, parts, strict=True))
-        )
-        above = math.sqrt(
-            sum((int(direct.high[c]) - b) ** 2 for b, c in zip(best, parts, strict=True))
-        )
-        if m - below > int(direct.high[parent]):
-            flags[parent].add("parts_exceed_whole")
-            for child in parts:
-                flags[child].add("parts_exceed_whole")
-        complete = family.exhaustive and len(parts) == len(family.children)
-        if complete and int(direct.low[parent]) > m + above:
-            flags[parent].add("unattributed_remainder")
+    if not listed:
+        return {}
+    sizes = np.fromiter((len(f.children) for f in listed), np.int64, len(listed))
+    parent = np.fromiter((f.parent for f in listed), np.int64, len(listed))
+    child = np.fromiter(
+        (c for f in listed for c in f.children), np.int64, int(sizes.sum())
+    )  # fmt: skip
+    starts = np.cumsum(sizes) - sizes
+    family_of = np.repeat(np.arange(len(listed)), sizes)
+    judged = direct.best[parent] >= 0
+    part = (direct.best[child] >= 0) & judged[family_of]
+    largest = max(int(direct.high.max(initial=0)), int(direct.best.max(initial=0)), 1)
+    # Below 2**52 every sum, and every square sum, is also exact as a float.
+    exact: type = np.int64 if largest**2 * int(sizes.max()) < 2**52 else object
+
+    def total(values: NDArray[Any]) -> NDArray[Any]:
+        return np.add.reduceat(np.where(part, values, 0).astype(exact), starts)
+
+    best, low, high = (getattr(direct, name)[child].astype(exact) for name in _FLAG_RANGES)
+    n_parts = np.add.reduceat(part.astype(np.int64), starts)
+    m = total(best)
+    below = _square_roots(total((best - low) ** 2))
+    above = _square_roots(total((high - best) ** 2))
+    judged &= n_parts > 0
+    exceeds = judged & (m - below > direct.high[parent].astype(exact))
+    complete = np.fromiter((f.exhaustive for f in listed), np.bool_, len(listed))
+    complete &= n_parts == sizes
+    short = judged & complete & (direct.low[parent].astype(exact) > m + above)
+    for f in np.flatnonzero(exceeds).tolist():
+        flags[listed[f].parent].add("parts_exceed_whole")
+        for c in child[starts[f] : starts[f] + sizes[f]][part[starts[f] : starts[f] + sizes[f]]]:
+            flags[int(c)].add("parts_exceed_whole")
+    for f in np.flatnonzero(short).tolist():
+        flags[listed[f].parent].add("unattributed_remainder")
     return dict(flags)
+
+
+_FLAG_RANGES = ("best", "low", "high")
+
+
+def _square_roots(sums: NDArray[Any]) -> FloatArray:
+    """``math.sqrt`` of each exact sum (int64 or Python ints), as floats."""
+    if sums.dtype == object:
+        return np.array([math.sqrt(v) for v in sums.tolist()], np.float64)
+    return np.sqrt(sums.astype(np.float64))
