@@ -157,6 +157,9 @@ class NestingOfScope(NamedTuple):
     disputing: tuple[tuple[int, int], ...] = ()
 
 
+_NO_NESTING = NestingOfScope()
+
+
 def nesting_of(
     nested: Nested | None,
     scope: int,
@@ -168,8 +171,10 @@ def nesting_of(
     """The scope's messages as the estimate tells them; ``audit=False`` leaves out ``received``
     (the families by name, for ``explain``), which is what costs."""
     if nested is None:
-        return NestingOfScope()
+        return _NO_NESTING
     messages = nested.messages.get(scope, [])
+    if not messages and scope not in nested.flags and scope not in nested.families.residual:
+        return _NO_NESTING  # most scopes: nothing received, nothing flagged
     support = nested.message_support
     received = tuple(
         Received(
