@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from operator import itemgetter
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from casualty_cli.errors import Finding, Location
 from casualty_cli.names import path_key, place_key
@@ -322,9 +322,9 @@ class ReportTable:
         changes["file_codes"] = pick(self.file_codes)
         changes["lines"] = pick(self.lines)
         if compact and self.places:
-            used = {self.place.codes[row] for row in rows}
-            paths = [self.place.levels[code] for code in sorted(used)]
-            changes["places"] = _declared_over(self.places, paths)
+            # The places the rows name: the levels of their compacted place column.
+            taken = cast(Factor[tuple[str, ...]], changes["place"])
+            changes["places"] = _declared_over(self.places, taken.levels)
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def location(self, row: int) -> Location:

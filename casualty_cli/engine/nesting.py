@@ -966,7 +966,9 @@ def _family_flags(families: Families, direct: Fusion) -> dict[int, set[str]]:
     def total(values: NDArray[Any]) -> NDArray[Any]:
         return np.add.reduceat(np.where(part, values, 0).astype(exact), starts)
 
-    best, low, high = (getattr(direct, name)[child].astype(exact) for name in _FLAG_RANGES)
+    best: NDArray[Any] = direct.best[child].astype(exact)
+    low: NDArray[Any] = direct.low[child].astype(exact)
+    high: NDArray[Any] = direct.high[child].astype(exact)
     n_parts = np.add.reduceat(part.astype(np.int64), starts)
     m = total(best)
     below = _square_roots(total((best - low) ** 2))
@@ -976,16 +978,11 @@ def _family_flags(families: Families, direct: Fusion) -> dict[int, set[str]]:
     complete = np.fromiter((f.exhaustive for f in listed), np.bool_, len(listed))
     complete &= n_parts == sizes
     short = judged & complete & (direct.low[parent].astype(exact) > m + above)
-    for f in np.flatnonzero(exceeds).tolist():
-        flags[listed[f].parent].add("parts_exceed_whole")
-        for c in child[starts[f] : starts[f] + sizes[f]][part[starts[f] : starts[f] + sizes[f]]]:
-            flags[int(c)].add("parts_exceed_whole")
-    for f in np.flatnonzero(short).tolist():
-        flags[listed[f].parent].add("unattributed_remainder")
+    for s in [*parent[exceeds].tolist(), *child[part & exceeds[family_of]].tolist()]:
+        flags[s].add("parts_exceed_whole")
+    for s in parent[short].tolist():
+        flags[s].add("unattributed_remainder")
     return dict(flags)
-
-
-_FLAG_RANGES = ("best", "low", "high")
 
 
 def _square_roots(sums: NDArray[Any]) -> FloatArray:

@@ -22,6 +22,7 @@ from casualty_cli.diff import (
 )
 from casualty_cli.render.estimates import period_text, range_text
 from casualty_cli.render.records import (
+    DELIMITERS,
     write_delimited_columns,
     write_json,
     write_markdown,
@@ -89,8 +90,9 @@ def _write_delimited(
     excel_safe: bool,
 ) -> None:
     """CSV or TSV column by column: each distinct value made text once (write_delimited's bytes)."""
-    delimiter = "\t" if fmt == "tsv" else ","
-    write_delimited_columns(columns, header, stream, delimiter=delimiter, excel_safe=excel_safe)
+    write_delimited_columns(
+        columns, header, stream, delimiter=DELIMITERS[fmt], excel_safe=excel_safe
+    )
 
 
 # --- a comparison -------------------------------------------------------------------------------

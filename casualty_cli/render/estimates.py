@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 from casualty_cli.estimates import ESTIMATE_FIELDS, Estimate, Reconciliation, Scope
 from casualty_cli.model import ROOT_CATEGORY, Outcome
 from casualty_cli.render.records import (
+    DELIMITERS,
     DelimitedRows,
     write_delimited_columns,
     write_json,
@@ -42,7 +43,7 @@ def estimate_lines(fmt: str, *, excel_safe: bool) -> DelimitedRows | None:
 
 
 def _delimited_rows(fmt: str, excel_safe: bool) -> DelimitedRows:
-    return DelimitedRows(ESTIMATE_FIELDS[1:], "\t" if fmt == "tsv" else ",", excel_safe)
+    return DelimitedRows(ESTIMATE_FIELDS[1:], DELIMITERS[fmt], excel_safe)
 
 
 BAR_WIDTH = 30

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -77,11 +77,9 @@ def write_delimited_columns(
     """
     writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
-    makers = [_cell_maker(columns[name], delimiter, excel_safe) for name in header]
-    n_rows = len(columns[header[0]]) if header else 0
     # A block at a time, so that the text of a million rows never sits in memory at once.
-    for start in range(0, n_rows, _ROWS_PER_WRITE):
-        stream.write("".join(_lines(makers, columns, header, delimiter, start)))
+    for lines in _line_blocks(columns, header, delimiter, excel_safe):
+        stream.write("".join(lines))
 
 
 def write_ranked_lines(
@@ -98,20 +96,22 @@ def write_ranked_lines(
         )
 
 
-def _lines(
-    makers: Sequence[Callable[[Sequence[Any]], list[str]]],
-    columns: Mapping[str, Sequence[Any]],
-    header: Sequence[str],
-    delimiter: str,
-    start: int,
-) -> list[str]:
-    """The lines of a block of rows from ``start``, each ending in a line feed."""
-    block = slice(start, start + _ROWS_PER_WRITE)
-    texts = [make(columns[name][block]) for make, name in zip(makers, header, strict=True)]
-    return [delimiter.join(row) + "\n" for row in zip(*texts, strict=True)]
+def _line_blocks(
+    columns: Mapping[str, Sequence[Any]], header: Sequence[str], delimiter: str, excel_safe: bool
+) -> Iterator[list[str]]:
+    """The rows' lines, each ending in a line feed, ``_ROWS_PER_WRITE`` rows at a time."""
+    makers = [_cell_maker(columns[name], delimiter, excel_safe) for name in header]
+    n_rows = len(columns[header[0]]) if header else 0
+    for start in range(0, n_rows, _ROWS_PER_WRITE):
+        block = slice(start, start + _ROWS_PER_WRITE)
+        texts = [make(columns[name][block]) for make, name in zip(makers, header, strict=True)]
+        yield [delimiter.join(row) + "\n" for row in zip(*texts, strict=True)]
 
 
 _ROWS_PER_WRITE = 8_192
+
+DELIMITERS: dict[str, str] = {"csv": ",", "tsv": "\t"}
+"""The delimiter of each delimited output format."""
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,8 @@ class DelimitedRows:
     excel_safe: bool
 
     def __call__(self, columns: Mapping[str, Sequence[Any]]) -> list[str]:
-        makers = [
-            _cell_maker(columns[name], self.delimiter, self.excel_safe) for name in self.header
-        ]
-        n_rows = len(columns[self.header[0]]) if self.header else 0
-        lines: list[str] = []
-        for start in range(0, n_rows, _ROWS_PER_WRITE):
-            lines += _lines(makers, columns, self.header, self.delimiter, start)
-        return lines
+        blocks = _line_blocks(columns, self.header, self.delimiter, self.excel_safe)
+        return [line for lines in blocks for line in lines]
 
 
 def _cell_maker(
