@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
-from casualty_cli.engine.coherence import pava, project_family, project_group, variance
-from casualty_cli.engine.families import Family
+from casualty_cli.engine.coherence import cohere, pava, project_family, project_group, variance
+from casualty_cli.engine.families import Families, Family
+from casualty_cli.engine.fuse import Fusion
 from casualty_cli.estimates import Estimate
 from casualty_cli.load import LoadOptions, build_table
 from casualty_cli.readers import read_document
 from casualty_cli.reconciliation import reconcile, reconcile_by_objects
+from tests.coherence_reference import cohere_by_constraints
 
 
 def test_h10b_projection_of_one_family() -> None:
@@ -226,3 +233,70 @@ def test_a_window_restating_its_days_is_not_counted_twice(counts: list[int], gra
 
     before, after = window(daily_only), window(restated)
     assert after.best <= max(before.high95, total) + 1
+
+
+# --- the column-wise step equals the constraint-by-constraint one --------------------------------
+
+
+@dataclass(frozen=True)
+class _Ranges:
+    """The five ranges of a fusion, all that the coherence step reads or writes."""
+
+    best: NDArray[np.int64]
+    low: NDArray[np.int64]
+    high: NDArray[np.int64]
+    low95: NDArray[np.int64]
+    high95: NDArray[np.int64]
+
+
+@st.composite
+def tangles(draw: st.DrawFn) -> tuple[_Ranges, Families, list[int]]:
+    """Scopes with random ranges (some with no estimate), families of every kind over them and
+    disjoint time chains, every whole numbered before its parts (no constraint is circular),
+    and a random order of what the scopes are."""
+    n = draw(st.integers(2, 14))
+    rows = []
+    for _ in range(n):
+        values = sorted(draw(st.lists(st.integers(0, 500), min_size=5, max_size=5)))
+        rows.append([-1] * 5 if draw(st.booleans()) and draw(st.booleans()) else values)
+    columns = (np.array(column, np.int64) for column in zip(*rows, strict=True))
+    low95, low, best, high, high95 = columns
+    families: list[Family] = []
+    for parent in range(n - 1):
+        if draw(st.booleans()):
+            kids = draw(st.sets(st.integers(parent + 1, n - 1), min_size=1, max_size=4))
+            kind = draw(st.sampled_from(["sum", "exhaustive", "union"]))
+            families.append(
+                Family(
+                    parent,
+                    tuple(sorted(kids)),
+                    draw(st.sampled_from(["category", "place", "time"])),
+                    kind == "exhaustive",
+                    union=kind == "union",
+                )
+            )
+    unchained = draw(st.permutations(range(n)))
+    for length in draw(st.lists(st.integers(2, 4), max_size=3)):
+        # Earliest count first, each a part of the later ones: ids fall along a chain.
+        chain, unchained = sorted(unchained[:length], reverse=True), unchained[length:]
+        families += [
+            Family(after, (before,), "time", False, chain=True)
+            for before, after in itertools.pairwise(chain)
+        ]
+    order = draw(st.permutations(range(n)))
+    ranges = _Ranges(best, low, high, low95, high95)
+    return ranges, Families(tuple(families), (), {}), order
+
+
+@settings(max_examples=300, deadline=None)
+@given(tangles())
+def test_cohere_equals_the_constraint_by_constraint_reference(
+    tangle: tuple[_Ranges, Families, list[int]],
+) -> None:
+    ranges, families, order = tangle
+    fusion = cast(Fusion, ranges)
+    coherent, flags = cohere(fusion, families, lambda s: (order[s],))
+    expected, expected_flags = cohere_by_constraints(fusion, families, lambda s: (order[s],))
+    for name in ("best", "low", "high", "low95", "high95"):
+        assert getattr(coherent, name).tolist() == getattr(expected, name).tolist(), name
+    assert {s: f for s, f in flags.items() if f} == {s: f for s, f in expected_flags.items() if f}

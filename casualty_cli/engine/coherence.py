@@ -26,10 +26,12 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from casualty_cli.engine.arrays import distinct
 from casualty_cli.engine.families import Families, Family, heights
 from casualty_cli.engine.fuse import Fusion
 
@@ -37,6 +39,7 @@ Z_80_WIDTH = 2.5631  # 2·z(.90): an 80% interval of a normal is 2.5631 standard
 MAX_SWEEPS = 100
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 
 def variance(low80: int, high80: int) -> float:
@@ -94,58 +97,193 @@ def cohere(
 
     ``rank`` orders scopes by what they are, not by their ids, so that the constraints are met
     in the same order (and rounded the same way) whatever the order of the input.
-    """
-    sums: list[Family] = []
-    for family in families.families:
-        children = tuple(sorted(family.children, key=rank))
-        if family.union:
-            # Overlapping windows are never added: each alone is a lower bound of their union.
-            sums += [Family(family.parent, (child,), "time", False) for child in children]
-        elif not family.chain:
-            sums.append(Family(family.parent, children, family.dimension, family.exhaustive))
-    sums.sort(key=lambda f: (f.dimension, rank(f.parent), [rank(c) for c in f.children]))
-    chains = sorted(time_chains(families), key=lambda chain: rank(chain[0]))
-    involved = sorted(
-        {s for f in sums for s in (f.parent, *f.children)} | {s for c in chains for s in c}
-    )
-    # The ranges as Python ints: a few thousand scopes read and written one by one.
-    ranges = {name: getattr(fusion, name).tolist() for name in _RANGES}
-    involved = [s for s in involved if ranges["best"][s] >= 0]
-    flags: dict[int, set[str]] = defaultdict(set)
-    if not involved:
-        return fusion, flags
-    best = {s: float(ranges["best"][s]) for s in involved}
-    v = {s: variance(ranges["low"][s], ranges["high"][s]) for s in involved}
-    sums = [f for f in sums if f.parent in best and all(c in best for c in f.children)]
-    chains = [[s for s in chain if s in best] for chain in chains]
-    chains = [chain for chain in chains if len(chain) > 1]
-    x = _projection(best, v, sums, chains)
-    rounded = _rounded(x, sums, chains)
 
-    for s, value in rounded.items():
-        ranges["best"][s] = value
-    for chain in chains:
-        _monotone_ranges(chain, ranges, flags)
-    best_of, low, high = ranges["best"], ranges["low"], ranges["high"]
-    low95, high95 = ranges["low95"], ranges["high95"]
-    for s in involved:
-        b = best_of[s]
-        if not low[s] <= b <= high[s]:
-            flags[s].add("coherence_adjusted")
-        low[s] = min(low[s], b)
-        high[s] = max(high[s], b)
-        # The 95% range holds the 80% one, whichever bound the chain moved.
-        low95[s] = min(low95[s], low[s])
-        high95[s] = max(high95[s], high[s])
-    column = {name: np.array(values, np.int64) for name, values in ranges.items()}
-    return replace(
-        fusion,
-        best=column["best"],
-        low=column["low"],
-        high=column["high"],
-        low95=column["low95"],
-        high95=column["high95"],
-    ), flags
+    Every constraint is checked at once; only the connected groups that hold a broken one are
+    projected and rounded, group by group (the others keep their integers, which rounding
+    leaves as they are).  The ranges of every chain are then made monotone, and every range
+    widened to hold its best estimate, column by column.
+    """
+    constraints = _Constraints.build(families, fusion.best)
+    flags: dict[int, set[str]] = defaultdict(set)
+    if constraints.involved.size == 0:
+        return fusion, flags
+    ranges = {name: getattr(fusion, name).copy() for name in _RANGES}
+    sums, chains = constraints.broken(fusion.best)
+    if sums or chains:
+        rounded = _coherent_integers(sums, chains, fusion, rank)
+        ranges["best"][list(rounded)] = list(rounded.values())
+    _monotone_chain_ranges(constraints, ranges, flags)
+    _widened_to_best(constraints.involved, ranges, flags)
+    return replace(fusion, **ranges), flags
+
+
+def _coherent_integers(
+    sums: Sequence[Family],
+    chains: Sequence[Sequence[int]],
+    fusion: Fusion,
+    rank: Callable[[int], tuple[object, ...]],
+) -> dict[int, int]:
+    """The projection of the constraints' scopes (statistics.md 5.4), rounded coherently.
+
+    The constraints are taken in the order of what their scopes are, never of their ids."""
+    ordered = [
+        Family(f.parent, tuple(sorted(f.children, key=rank)), f.dimension, f.exhaustive)
+        for f in sums
+    ]
+    ordered.sort(key=lambda f: (f.dimension, rank(f.parent), [rank(c) for c in f.children]))
+    chains = sorted(chains, key=lambda chain: rank(chain[0]))
+    scopes = sorted({s for f in ordered for s in (f.parent, *f.children)} | set(_joined(chains)))
+    best, low, high = fusion.best.tolist(), fusion.low, fusion.high
+    start = {s: float(best[s]) for s in scopes}
+    v = {s: variance(int(low[s]), int(high[s])) for s in scopes}
+    return _rounded(_projection(start, v, ordered, chains), ordered, chains)
+
+
+def _joined(chains: Sequence[Sequence[int]]) -> list[int]:
+    return [s for chain in chains for s in chain]
+
+
+class _Constraints(NamedTuple):
+    """The sums and chain links whose scopes all have an estimate, as columns.
+
+    A sum reads "parent ≥ Σ children" (overlapping windows give one sum per window, each alone
+    a lower bound of their union); a chain is a time chain less its scopes without an estimate,
+    each link reading "later ≥ earlier".
+    """
+
+    sums: list[Family]  # in the order of the families
+    parent: IntArray  # per sum
+    children: IntArray  # the children of every sum, one sum after another
+    first_child: IntArray  # per sum, where its children start
+    chains: list[list[int]]
+    before: IntArray  # per link
+    after: IntArray
+    involved: IntArray  # every scope of a sum or a chain that has an estimate, ascending
+
+    @classmethod
+    def build(cls, families: Families, best: IntArray) -> _Constraints:
+        estimated = best >= 0
+        sums: list[Family] = []
+        for family in families.families:
+            if family.union:
+                sums += [Family(family.parent, (c,), "time", False) for c in family.children]
+            elif not family.chain:
+                sums.append(family)
+        sizes = np.fromiter((len(f.children) for f in sums), np.int64, len(sums))
+        parent = np.fromiter((f.parent for f in sums), np.int64, len(sums))
+        children = np.fromiter(
+            itertools.chain.from_iterable(f.children for f in sums), np.int64, int(sizes.sum())
+        )
+        whole = estimated[parent]
+        if sums:
+            whole &= np.add.reduceat(estimated[children], _starts(sizes)) == sizes
+        chains = time_chains(families)
+        in_chains = np.array(_joined(chains), np.int64)
+        involved = np.concatenate([parent, children, in_chains])
+        kept_chains = [
+            kept for kept in ([s for s in c if estimated[s]] for c in chains) if len(kept) > 1
+        ]
+        lengths = np.fromiter(map(len, kept_chains), np.int64, len(kept_chains))
+        links = np.array(_joined(kept_chains), np.int64)
+        linked = np.ones(links.size, np.bool_)
+        linked[np.cumsum(lengths) - 1] = False  # the last scope of a chain links to none
+        keep = np.flatnonzero(whole)
+        return cls(
+            [sums[i] for i in keep.tolist()],
+            parent[keep],
+            children[np.repeat(whole, sizes)],
+            _starts(sizes[keep]),
+            kept_chains,
+            links[linked],
+            links[np.roll(linked, 1)],
+            distinct(involved[estimated[involved]]),
+        )
+
+    def broken(self, best: IntArray) -> tuple[list[Family], list[list[int]]]:
+        """The sums and chains of every connected group in which some constraint is broken."""
+        over = np.zeros(self.parent.size, np.bool_)
+        if self.parent.size:
+            over = np.add.reduceat(best[self.children], self.first_child) > best[self.parent]
+        falls = best[self.before] > best[self.after]
+        if not over.any() and not falls.any():
+            return [], []
+        # A sum joins its parent to each of its children; a link, two successive counts.
+        sizes = np.diff(np.append(self.first_child, self.children.size))
+        group = _groups(
+            np.concatenate([np.repeat(self.parent, sizes), self.before]),
+            np.concatenate([self.children, self.after]),
+            best.size,
+        )
+        hot = np.zeros(best.size, np.bool_)
+        hot[group[self.parent[over]]] = True
+        hot[group[self.before[falls]]] = True
+        first = np.array([chain[0] for chain in self.chains], np.int64)
+        return (
+            [self.sums[i] for i in np.flatnonzero(hot[group[self.parent]]).tolist()],
+            [self.chains[i] for i in np.flatnonzero(hot[group[first]]).tolist()],
+        )
+
+
+def _starts(sizes: IntArray) -> IntArray:
+    return np.cumsum(sizes) - sizes
+
+
+def _groups(one: IntArray, other: IntArray, n: int) -> IntArray:
+    """Each scope's group: the smallest scope that the edges (one[i], other[i]) join it to."""
+    group = np.arange(n)
+    while True:
+        least = np.minimum(group[one], group[other])
+        joined = group.copy()
+        np.minimum.at(joined, one, least)
+        np.minimum.at(joined, other, least)
+        # A scope's label is a scope of its group, with a label no larger: follow it there.
+        joined = joined[joined]
+        if np.array_equal(joined, group):
+            return group
+        group = joined
+
+
+def _monotone_chain_ranges(
+    constraints: _Constraints, ranges: dict[str, IntArray], flags: dict[int, set[str]]
+) -> None:
+    """Along every chain lo_j ← max of the lows up to j, hi_j ← min of the highs from j;
+    bounds that cross swap, and their scope is flagged ``time_conflict``."""
+    chains = constraints.chains
+    if not chains:
+        return
+    scopes = np.array(_joined(chains), np.int64)
+    chain = np.repeat(np.arange(len(chains)), [len(c) for c in chains])
+    for low_name, high_name in (("low", "high"), ("low95", "high95")):
+        lows, highs = ranges[low_name][scopes], ranges[high_name][scopes]
+        running_low = _running_max(lows, chain)
+        running_high = -_running_max(-highs[::-1], chain[::-1].max() - chain[::-1])[::-1]
+        crossed = running_low > running_high
+        for s in scopes[crossed].tolist():
+            flags[s].add("time_conflict")
+        ranges[low_name][scopes] = np.where(crossed, running_high, running_low)
+        ranges[high_name][scopes] = np.where(crossed, running_low, running_high)
+
+
+def _running_max(values: IntArray, segment: IntArray) -> IntArray:
+    """The running maximum of ``values`` within each run of equal, non-decreasing ``segment``."""
+    span = int(values.max()) - int(values.min()) + 1
+    lifted = values + segment * span  # every value of a later segment exceeds an earlier one's
+    return np.maximum.accumulate(lifted) - segment * span
+
+
+def _widened_to_best(
+    involved: IntArray, ranges: dict[str, IntArray], flags: dict[int, set[str]]
+) -> None:
+    """Ranges that no longer hold their best estimate are widened (``coherence_adjusted``), and
+    each 95% range holds its 80% one, whichever bound a chain moved."""
+    best = ranges["best"][involved]
+    low, high = ranges["low"][involved], ranges["high"][involved]
+    for s in involved[(best < low) | (best > high)].tolist():
+        flags[s].add("coherence_adjusted")
+    low, high = np.minimum(low, best), np.maximum(high, best)
+    ranges["low"][involved], ranges["high"][involved] = low, high
+    ranges["low95"][involved] = np.minimum(ranges["low95"][involved], low)
+    ranges["high95"][involved] = np.maximum(ranges["high95"][involved], high)
 
 
 _RANGES = ("best", "low", "high", "low95", "high95")
@@ -322,19 +460,3 @@ def _rounded(
         if not changed:
             break
     return rounded
-
-
-def _monotone_ranges(
-    chain: Sequence[int], ranges: dict[str, list[int]], flags: dict[int, set[str]]
-) -> None:
-    """lo_j ← max of the lows up to j, hi_j ← min of the highs from j; crossed bounds swap."""
-    for low_name, high_name in (("low", "high"), ("low95", "high95")):
-        lows, highs = ranges[low_name], ranges[high_name]
-        running_low = list(itertools.accumulate((lows[s] for s in chain), max))
-        running_high = list(itertools.accumulate((highs[s] for s in reversed(chain)), min))
-        for s, low, high in zip(chain, running_low, reversed(running_high), strict=True):
-            if low > high:
-                low, high = high, low
-                flags[s].add("time_conflict")
-            lows[s] = low
-            highs[s] = high

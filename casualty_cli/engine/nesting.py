@@ -15,6 +15,7 @@ parts is an atom at the sum of their best estimates and a band whose half-widths
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -861,9 +862,11 @@ def nest_scopes(
     base = ScopeClaims(claims, claim_origin, n_scopes)
     widened = _widen(direct, n_scopes)
     nesting = nest(base, widened, families)
-    # The finder keyed every scope it looked at: each member of a family among them.
-    ranks = {s: _sortable(families.keys[s]) for s in _members(families)}
-    final, coherence_flags = cohere(nesting.final, families, ranks.__getitem__)
+    # The finder keyed every scope it looked at: each member of a family among them.  Only the
+    # scopes of broken constraints are ranked.
+    final, coherence_flags = cohere(
+        nesting.final, families, functools.cache(lambda s: _sortable(families.keys[s]))
+    )
     flags = _family_flags(families, widened)
     for scope, names in coherence_flags.items():
         flags.setdefault(scope, set()).update(names)
