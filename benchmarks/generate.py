@@ -24,6 +24,7 @@ import json
 import math
 import random
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -179,7 +180,9 @@ def grade(rng: random.Random) -> str:
     return letter
 
 
-def generate_rows(n: int, seed: int, *, flat: bool = False) -> Iterator[dict[str, str]]:
+def generate_rows(
+    n: int, seed: int, *, flat: bool = False, totals: bool = False
+) -> Iterator[dict[str, str]]:
     """Yield ``n`` reports as mappings of field name to text (empty text = absent).
 
     ``flat`` leaves out the trees: places of one level and no categories but the whole.  The
@@ -188,7 +191,7 @@ def generate_rows(n: int, seed: int, *, flat: bool = False) -> Iterator[dict[str
     """
     rng = random.Random(seed)
     series = CumulativeSeries(rng)
-    planned = list(plan(rng, n, series, flat=flat))
+    planned = list(plan(rng, n, series, flat=flat, totals=totals))
     worded: dict[tuple[Scope, str, int], str] = {}  # relays carry their origin's very words
     for serial, (scope, origin, via, origin_grade, later) in enumerate(planned):
         key = (scope, origin, later)
@@ -209,8 +212,59 @@ def generate_rows(n: int, seed: int, *, flat: bool = False) -> Iterator[dict[str
 Planned = tuple[Scope, str, str, str, int]  # scope, origin, via, grade, days later
 
 
-def plan(rng: random.Random, n: int, series: CumulativeSeries, *, flat: bool) -> Iterator[Planned]:
-    """The ``n`` reports to write, in order, before any count is worded."""
+def plan(
+    rng: random.Random, n: int, series: CumulativeSeries, *, flat: bool, totals: bool = False
+) -> Iterator[Planned]:
+    """The ``n`` reports to write, in order, before any count is worded.
+
+    With ``totals``, about a tenth of them are regional and national daily totals, drawn once
+    every incident is: each holds the incidents of its day, place, category and outcome.
+    """
+    if not totals:
+        yield from _incidents(rng, n, series, flat=flat)
+        return
+    daily: Counter[tuple[str, str, str, int]] = Counter()
+    planned = 0
+    for item in _incidents(rng, n - round(n * TOTALS_SHARE), series, flat=flat, daily=daily):
+        planned += 1
+        yield item
+    yield from _totals(rng, n - planned, daily)
+
+
+TOTALS_SHARE: Final = 0.1
+"""Of the reports, how many are regional and national daily totals (with ``totals``)."""
+
+
+def _totals(
+    rng: random.Random, n: int, daily: Counter[tuple[str, str, str, int]]
+) -> Iterator[Planned]:
+    """``n`` reports of daily totals of regions and countries, each reported by 2 to 4 origins
+    of its country: the incidents of its day (and a few deaths no incident report covers)."""
+    sources = make_sources(rng, 20)
+    wanted = sorted(daily)
+    rng.shuffle(wanted)
+    written = 0
+    for place, category, outcome, day in wanted:
+        counted = daily[(place, category, outcome, day)]
+        true_count = counted + round(counted * rng.uniform(0.0, 0.1))
+        scope = Scope(place, category, outcome, true_count, day, 1, cumulative=False)
+        for origin in rng.sample(sources[place.partition("/")[0]], rng.randint(2, 4)):
+            if written == n:
+                return
+            yield scope, origin, "", grade(rng), 0
+            written += 1
+
+
+def _incidents(
+    rng: random.Random,
+    n: int,
+    series: CumulativeSeries,
+    *,
+    flat: bool,
+    daily: Counter[tuple[str, str, str, int]] | None = None,
+) -> Iterator[Planned]:
+    """``n`` reports of incidents and cumulative counts; ``daily`` sums the true count of each
+    one-day incident under its region and its country, by category, outcome and day."""
     # About 3.9 reports per scope (2-6 origins, some relayed twice), so about n/4 scopes.
     n_scopes = max(1, n // 4)
     # About 50 incidents a town over the four months, so that places recur as they do in life.
@@ -237,6 +291,11 @@ def plan(rng: random.Random, n: int, series: CumulativeSeries, *, flat: bool) ->
         if not scope.cumulative:
             taken |= days
             series.add_incident(scope)
+            if daily is not None and scope.days == 1:
+                country, region, _ = scope.place.split("/")
+                _, category, outcome, *_ = scope_key(scope)  # "" read as all, or as killed
+                for whole in (country, f"{country}/{region}"):
+                    daily[(whole, category, outcome, scope.day)] += scope.true_count
         seen.add(scope_key(scope))
         pool = sources[scope.place.replace(" ", "/").partition("/")[0]]
         if scope.cumulative:
@@ -320,16 +379,18 @@ def write_yaml(rows: Iterator[dict[str, str]], out: TextIO) -> None:
                 prefix = "    "
 
 
-def write(n: int, path: Path, *, seed: int = 1, fmt: str = "csv", flat: bool = False) -> None:
+def write(
+    n: int, path: Path, *, seed: int = 1, fmt: str = "csv", flat: bool = False, totals: bool = False
+) -> None:
     """Write the reports to ``path`` (``-`` for standard output), atomically for a file."""
     writers = {"csv": write_csv, "ndjson": write_ndjson, "yaml": write_yaml}
     if str(path) == "-":
-        writers[fmt](generate_rows(n, seed, flat=flat), sys.stdout)
+        writers[fmt](generate_rows(n, seed, flat=flat, totals=totals), sys.stdout)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as out:
-        writers[fmt](generate_rows(n, seed, flat=flat), out)
+        writers[fmt](generate_rows(n, seed, flat=flat, totals=totals), out)
     tmp.replace(path)
 
 
@@ -344,10 +405,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="no place or category tree: one level of places, every count of the whole",
     )
+    parser.add_argument(
+        "--totals",
+        action="store_true",
+        help="a tenth of the reports are regional and national daily totals, so that every level "
+        "of the place tree is reported (not with --flat)",
+    )
     args = parser.parse_args(argv)
     if args.n < 0:
         parser.error("N must be 0 or more")
-    write(args.n, args.out, seed=args.seed, fmt=args.format, flat=args.flat)
+    if args.totals and args.flat:
+        parser.error("--totals needs the place tree: leave out --flat")
+    write(args.n, args.out, seed=args.seed, fmt=args.format, flat=args.flat, totals=args.totals)
     return 0
 
 

@@ -6,25 +6,40 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import runpy
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import cast
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from casualty_cli.engine.coherence import cohere, pava, project_family, project_group, variance
+from casualty_cli.engine import coherence
+from casualty_cli.engine.coherence import (
+    cohere,
+    pava,
+    project_family,
+    project_group,
+    project_large_group,
+    time_chains,
+    variance,
+)
 from casualty_cli.engine.families import Families, Family
 from casualty_cli.engine.fuse import Fusion
 from casualty_cli.estimates import Estimate
 from casualty_cli.load import LoadOptions, build_table
+from casualty_cli.model import ReportTable
 from casualty_cli.readers import read_document
 from casualty_cli.reconciliation import reconcile, reconcile_by_objects
 from tests.coherence_reference import cohere_by_constraints
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_h10b_projection_of_one_family() -> None:
@@ -97,6 +112,28 @@ def test_tangled_families_are_projected_to_the_nearest_coherent_point(
     slack = 1e-6 * max(1.0, max(best))  # what variances six orders apart leave of precision
     assert x == pytest.approx(expected, abs=slack)
     assert x[0] >= x[1] + x[2] - slack and x[2] >= x[3] + x[4] - slack
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 2000), min_size=5, max_size=5),
+    st.lists(st.sampled_from([1.0, 9.0, 400.0, 1e6]), min_size=5, max_size=5),
+)
+def test_a_large_group_is_projected_to_the_same_point_by_constraint_generation(
+    best: list[int], weights: list[float]
+) -> None:
+    """``project_large_group`` works on the broken constraints first: the same nearest point."""
+    x = {s: float(value) for s, value in enumerate(best)}
+    v = dict(enumerate(weights))
+    group: list[Family | list[int]] = [
+        Family(0, (1, 2), "category", False),
+        Family(2, (3, 4), "category", False),
+        [1, 0],
+    ]
+    expected = _closest_by_enumeration(dict(x), v, [(0, (1, 2)), (2, (3, 4)), (0, (1,))])
+    project_large_group(x, v, group)
+    slack = 1e-6 * max(1.0, max(best))
+    assert x == pytest.approx(expected, abs=slack)
 
 
 @pytest.mark.parametrize(
@@ -300,3 +337,72 @@ def test_cohere_equals_the_constraint_by_constraint_reference(
     for name in ("best", "low", "high", "low95", "high95"):
         assert getattr(coherent, name).tolist() == getattr(expected, name).tolist(), name
     assert {s: f for s, f in flags.items() if f} == {s: f for s, f in expected_flags.items() if f}
+
+
+@settings(max_examples=200, deadline=None)
+@given(tangles())
+def test_constraint_generation_meets_the_dense_projection(
+    tangle: tuple[_Ranges, Families, list[int]],
+) -> None:
+    ranges, families, _ = tangle
+    x = {s: float(b) for s, b in enumerate(ranges.best.tolist())}
+    v = {
+        s: variance(lo, hi) for s, (lo, hi) in enumerate(zip(ranges.low, ranges.high, strict=True))
+    }
+    group: list[Family | Sequence[int]] = [f for f in families.families if not f.chain]
+    group += time_chains(families)
+    assume(group)
+    dense, generated = dict(x), dict(x)
+    project_group(dense, v, group)
+    project_large_group(generated, v, group)
+    assert generated == pytest.approx(dense, abs=1e-6 * max(1.0, *map(abs, x.values())))
+
+
+# --- regional and national totals: large groups ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def totals_table() -> ReportTable:
+    """20,000 generated reports with regional and national daily totals (``--totals``)."""
+    generate = runpy.run_path(str(ROOT / "benchmarks" / "generate.py"), run_name="generate")
+    text = io.StringIO()
+    generate["write_csv"](generate["generate_rows"](20_000, 1, totals=True), text)
+    document = read_document(text.getvalue().encode(), "reports.csv")
+    table, findings = build_table([document], (), LoadOptions())
+    assert not [f for f in findings if f.is_error]
+    return table
+
+
+def test_large_groups_stay_coherent_and_near_the_dense_projection(
+    totals_table: ReportTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every group above a few constraints taken the sparse way, as a country's totals are:
+    places still hold their parts, and the estimates are the dense projection's, give or take
+    the rounding of a figure the two solvers leave a hair either side of one half."""
+    dense = {e.scope: e.best for e in reconcile(totals_table).estimates}
+    calls: list[int] = []
+    original = coherence.project_large_group
+
+    def counted(x: dict[int, float], v: dict[int, float], group: list[Family]) -> None:
+        calls.append(len(group))
+        original(x, v, group)
+
+    monkeypatch.setattr(coherence, "DENSE_ROWS", 8)
+    monkeypatch.setattr(coherence, "NORMAL_EQUATIONS_FROM", 4)
+    monkeypatch.setattr(coherence, "project_large_group", counted)
+    sparse = {e.scope: e.best for e in reconcile(totals_table).estimates}
+    assert len(calls) > 10 and max(calls) > 40
+    assert sparse.keys() == dense.keys()
+    moved = [scope for scope in sparse if sparse[scope] != dense[scope]]
+    assert all(abs(sparse[scope] - dense[scope]) <= 1 for scope in moved)
+    assert len(moved) < len(sparse) / 1000
+    for scope, best in sparse.items():
+        parts = [
+            sparse[other]
+            for other in sparse
+            if other.place[:-1] == scope.place
+            and len(other.place) == len(scope.place) + 1
+            and (other.outcome, other.category, other.start, other.end, other.cumulative)
+            == (scope.outcome, scope.category, scope.start, scope.end, scope.cumulative)
+        ]
+        assert best >= sum(parts), scope

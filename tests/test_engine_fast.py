@@ -100,7 +100,7 @@ def test_an_empty_table_gives_no_estimates() -> None:
 
 # --- random report sets ---------------------------------------------------------------------------
 
-FIELDS = ("source", "via", "published", "period", "place", "category", "count", "grade")
+FIELDS = ("source", "via", "published", "period", "place", "category", "count", "grade", "outcome")
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ class Row:
     category: str
     count: str
     grade: str
+    outcome: str = ""  # killed
 
 
 numbers = st.integers(min_value=0, max_value=20_000)

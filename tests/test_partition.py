@@ -43,9 +43,14 @@ def groups_of(table: ReportTable, n_parts: int) -> list[set[str]] | None:
 
 
 def places_table(*places: str, declared: str = "") -> ReportTable:
+    """A report about each place; ``Place@outcome`` gives the report an outcome (else killed)."""
     lines = [f"places:\n  {declared}\n" if declared else "", "reports:\n"]
-    lines += [f"  - {{source: S{i}, published: 2025-03-09, place: '{p}', count: 10}}\n"
-              for i, p in enumerate(places)]  # fmt: skip
+    for i, text in enumerate(places):
+        place, _, outcome = text.partition("@")
+        lines.append(
+            f"  - {{source: S{i}, published: 2025-03-09, place: '{place}', count: 10"
+            + (f", outcome: {outcome}}}\n" if outcome else "}\n")
+        )
     return table_of("".join(lines), "reports.yaml")
 
 
@@ -74,6 +79,18 @@ def places_table(*places: str, declared: str = "") -> ReportTable:
         ),
         pytest.param(["A/x", "", "B/z"], "", None, id="a-report-with-no-place-joins-all"),
         pytest.param(["A/x", "A/x"], "", None, id="one-place"),
+        pytest.param(
+            ["A", "A/x", "A/y@injured", "A@injured", "A@missing"],
+            "",
+            [{"A", "A/x"}, {"A/y", "A"}, {"A"}],
+            id="outcomes-never-meet",
+        ),
+        pytest.param(
+            ["A/x", "@injured", "B/z", "A/x@killed"],
+            "",
+            [{"A/x", "B/z"}, {""}],
+            id="a-report-with-no-place-joins-all-of-its-outcome",
+        ),
     ],
 )
 def test_groups_never_join_what_a_family_joins(
@@ -143,6 +160,7 @@ rows = st.builds(
     category=st.sampled_from(["", "civilians", "combatants", "combatants/militants"]),
     count=phrases,
     grade=st.sampled_from(["A", "B", "C", "F", "B2"]),
+    outcome=st.sampled_from(["", "", "killed", "injured"]),
 )
 
 

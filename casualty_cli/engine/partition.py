@@ -1,18 +1,19 @@
 """A large reconciliation run in parts that never meet, two at a time, and merged.
 
-Reports about places with no common ancestor that anyone reports on never meet: every family
-(category, place, time), every same-origin sum and every day difference stays below the highest
-place named, so the reports split into groups (``independent_parts``) that reconcile alone to
-exactly the rows they give together.  Only the ranking is global, and it is a sort on the rows'
-own columns (``reconciliation._rank_key``), so the parts' columns merge by one lexsort.  Parts
-hold about ``PART_ROWS`` reports each (a group is never cut), and two run at once, one per CPU:
-the time is about halved, and the memory is that of two parts, not of the whole run.
+Reports about places with no common ancestor that anyone reports on never meet, and nor do
+reports of different outcomes: every family (category, place, time), every same-origin sum and
+every day difference keeps to one outcome and stays below the highest place named, so the
+reports split into groups (``independent_parts``) that reconcile alone to exactly the rows they
+give together.  Only the ranking is global, and it is a sort on the rows' own columns
+(``reconciliation._rank_key``), so the parts' columns merge by one lexsort.  Parts hold about
+``PART_ROWS`` reports each (a group is never cut), and two run at once, one per CPU: the time
+is about halved, and the memory is that of two parts, not of the whole run.
 
-The split is refused (None) when everything is one piece (a report with no place, or a breakdown
-declared for the root of the place tree, joins every place) and under ``--period`` (its notes are
-ordered over every scope).  The merged reconciliation keeps only columns: its Estimate objects,
-with their audit trail, come from one ordinary run of the whole table when something asks for
-them, so callers that need them should not split.
+The split is refused (None) when everything is one piece (one outcome, and a report with no
+place or a breakdown declared for the root of the place tree, which joins every place) and
+under ``--period`` (its notes are ordered over every scope).  The merged reconciliation keeps
+only columns: its Estimate objects, with their audit trail, come from one ordinary run of the
+whole table when something asks for them, so callers that need them should not split.
 """
 
 from __future__ import annotations
@@ -200,9 +201,11 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
     """``n_parts`` sets of rows that never meet, of about equal size; None if there are fewer
     than two such groups.
 
-    A report's group is the shortest prefix of its place that some report names or that a
-    breakdown is declared for.  No group is an ancestor of another, so a family, which joins a
-    place to the nearest ancestor that has reports or a declared breakdown, never spans two.
+    A report's group is its outcome and the shortest prefix of its place that some report names
+    or that a breakdown is declared for.  No group is an ancestor of another, so a family, which
+    joins a place to the nearest ancestor that has reports or a declared breakdown, never spans
+    two; and nothing joins two outcomes (families, series and sums all keep to one), so a
+    country's national totals still leave its killed, injured and missing apart.
     """
     anchors = {place_key(name) for name in table.places}
     place_codes = np.asarray(table.place.codes, np.int64)  # a million rows: converted once
@@ -214,8 +217,14 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
     for level, path in enumerate(paths):
         anchor = next((path[:n] for n in range(len(path) + 1) if path[:n] in anchors), path)
         group_of_level[level] = group_of_path.setdefault(anchor, len(group_of_path))
-    n_groups = len(group_of_path)
-    group = group_of_level[place_codes]
+    # Levels are distinct texts: an empty outcome and "killed" are one outcome.
+    outcomes: dict[object, int] = {}
+    outcome_of_level = np.array(
+        [outcomes.setdefault(level, len(outcomes)) for level in table.outcome.levels], np.int64
+    )
+    outcome = outcome_of_level[np.asarray(table.outcome.codes, np.int64)]
+    n_groups = len(group_of_path) * len(outcomes)
+    group = group_of_level[place_codes] * len(outcomes) + outcome
     sizes = np.bincount(group, minlength=n_groups).tolist()
     reported = [g for g in range(n_groups) if sizes[g]]
     if len(reported) < 2:
