@@ -356,6 +356,33 @@ NORMAL_EQUATIONS_FROM = 64
 """Blocks of more constraints than this are solved by their normal equations."""
 
 
+def _within(sizes: IntArray) -> IntArray:
+    """0, 1, …, size − 1 for each size, one run after another."""
+    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
+def _normal_solution(
+    scope: IntArray, column: IntArray, value: FloatArray, d: FloatArray, k: int
+) -> FloatArray:
+    """argmin ‖c·λ − d‖ by the normal equations cᵀc·λ = cᵀd, with c given by its entries
+    (``scope``, ``column``, ``value``): cᵀc sums the products of the entries that share a scope,
+    a handful per scope, with no dense c.  A tenth of the work of the SVD on a large block, and
+    as exact where the block has full rank, as a group of distinct constraints has; raises
+    ``LinAlgError`` where it does not."""
+    order = np.argsort(scope, kind="stable")
+    scope, column, value = scope[order], column[order], value[order]
+    first = np.flatnonzero(np.diff(scope, prepend=-1))
+    sizes = np.diff(np.append(first, scope.size))
+    group = np.repeat(np.arange(first.size), sizes)  # each entry's scope, counted from 0
+    pairs = sizes[group]  # each entry meets every entry of its scope, itself included
+    left = np.repeat(np.arange(scope.size), pairs)
+    right = np.repeat(first[group], pairs) + _within(pairs)
+    normal = np.zeros((k, k))
+    np.add.at(normal, (column[left], column[right]), value[left] * value[right])
+    rhs = np.bincount(column, weights=value * d[scope], minlength=k)
+    return np.asarray(np.linalg.solve(normal, rhs), np.float64)
+
+
 class _Entries(NamedTuple):
     """The non-zero entries of Aᵀ (scope by constraint): A·x ≥ 0 are the constraints."""
 
@@ -366,59 +393,21 @@ class _Entries(NamedTuple):
 
 def _sparse_nnls(at: _Entries, root: FloatArray, d: FloatArray, m: int) -> FloatArray:
     """``_nnls(c, d)`` for c = V^½·Aᵀ given by its entries: the same active-set steps, each least
-    squares solved only over the passive constraints joined (by shared scopes) to those that
-    changed, since the problem falls apart into such blocks."""
-    n = d.size
-    value = at.sign * root[at.scope]
-    row_start = np.searchsorted(at.row, np.arange(m + 1))
-    by_scope = np.argsort(at.scope, kind="stable")
-    scope_start = np.searchsorted(at.scope[by_scope], np.arange(n + 1))
-    rows_of_scope = at.row[by_scope]
-    lam = np.zeros(m)
-    passive = np.zeros(m, np.bool_)
-    tolerance = 1e-10 * max(1.0, float(np.abs(value).max()) * float(np.abs(d).max()))
-
-    def block_of(j: int) -> IntArray:
-        """The passive constraints joined to ``j`` through shared scopes, ``j`` among them."""
-        seen = {j}
-        todo = [j]
-        while todo:
-            k = todo.pop()
-            for s in at.scope[row_start[k] : row_start[k + 1]].tolist():
-                for other in rows_of_scope[scope_start[s] : scope_start[s + 1]].tolist():
-                    if passive[other] and other not in seen:
-                        seen.add(other)
-                        todo.append(other)
-        return np.array(sorted(seen), np.int64)
-
-    def least_squares(block: IntArray) -> FloatArray:
-        entries = np.concatenate([np.arange(row_start[k], row_start[k + 1]) for k in block])
-        scopes, local = np.unique(at.scope[entries], return_inverse=True)
-        column = np.searchsorted(block, at.row[entries])
-        c = np.zeros((scopes.size, block.size))
-        np.add.at(c, (local, column), value[entries])
-        if block.size > NORMAL_EQUATIONS_FROM:
-            # The normal equations: a tenth of the work of the SVD on a block this large, and
-            # as exact where the block has full rank, as a group of distinct constraints has.
-            with contextlib.suppress(np.linalg.LinAlgError):
-                solved: FloatArray = np.linalg.solve(c.T @ c, c.T @ d[scopes])
-                return solved
-        solution: FloatArray = np.linalg.lstsq(c, d[scopes], rcond=None)[0]
-        return solution
-
+    squares solved only over the passive constraints joined (by shared scopes) to the one just
+    made passive, since the problem falls apart into such blocks."""
+    problem = _SparseProblem(at, root, d, m)
+    lam, passive = problem.lam, problem.passive
     for _ in range(3 * m + 10):
-        residual = d - np.bincount(at.scope, weights=value * lam[at.row], minlength=n)
-        gradient = np.bincount(at.row, weights=value * residual[at.scope], minlength=m)
-        candidates = np.where(passive, -np.inf, gradient)
+        candidates = np.where(passive, -np.inf, problem.gradient)
         j = int(np.argmax(candidates))
-        if passive.all() or candidates[j] <= tolerance:
+        if passive.all() or candidates[j] <= problem.tolerance:
             break
         passive[j] = True
-        block = block_of(j)
+        block = problem.block_of(j)
         while True:
-            trial = least_squares(block)
+            trial = problem.least_squares(block)
             if (trial > 0).all():
-                lam[block] = trial
+                problem.set(block, trial)
                 break
             # Step back to the boundary, and free the multipliers it reaches.
             current = lam[block]
@@ -429,12 +418,83 @@ def _sparse_nnls(at: _Entries, root: FloatArray, d: FloatArray, m: int) -> Float
             )
             stepped = current + alpha * (trial - current)
             kept = stepped > 1e-12
-            lam[block] = np.where(kept, stepped, 0.0)
+            problem.set(block, np.where(kept, stepped, 0.0))
             passive[block] = kept
             block = block[kept]
             if block.size == 0:
                 break
     return lam
+
+
+class _SparseProblem:
+    """The state of ``_sparse_nnls``: λ, the passive set, c·λ and the gradient cᵀ(d − c·λ),
+    the last two kept up to date where λ changes rather than made anew at every step."""
+
+    def __init__(self, at: _Entries, root: FloatArray, d: FloatArray, m: int) -> None:
+        self.at, self.d = at, d
+        self.value = at.sign * root[at.scope]
+        self.row_start = np.searchsorted(at.row, np.arange(m + 1))
+        by_scope = np.argsort(at.scope, kind="stable")
+        self.scope_start = np.searchsorted(at.scope[by_scope], np.arange(d.size + 1))
+        self.rows_of_scope = at.row[by_scope]
+        self.lam = np.zeros(m)
+        self.passive = np.zeros(m, np.bool_)
+        self.c_lam = np.zeros(d.size)
+        self.gradient = np.bincount(at.row, weights=self.value * d[at.scope], minlength=m)
+        self.tolerance = 1e-10 * max(1.0, float(np.abs(self.value).max()) * float(np.abs(d).max()))
+
+    def entries(self, rows: IntArray) -> tuple[IntArray, IntArray]:
+        """The entries of ``rows``, and for each the position of its row in ``rows``."""
+        sizes = self.row_start[rows + 1] - self.row_start[rows]
+        return np.repeat(self.row_start[rows], sizes) + _within(sizes), np.repeat(
+            np.arange(rows.size), sizes
+        )
+
+    def block_of(self, j: int) -> IntArray:
+        """The passive constraints joined to ``j`` through shared scopes, ``j`` among them."""
+        at, start, passive = self.at, self.row_start, self.passive
+        seen = {j}
+        todo = [j]
+        while todo:
+            k = todo.pop()
+            for s in at.scope[start[k] : start[k + 1]].tolist():
+                lo, hi = self.scope_start[s], self.scope_start[s + 1]
+                for other in self.rows_of_scope[lo:hi].tolist():
+                    if passive[other] and other not in seen:
+                        seen.add(other)
+                        todo.append(other)
+        return np.array(sorted(seen), np.int64)
+
+    def least_squares(self, block: IntArray) -> FloatArray:
+        """argmin over λ_block of ‖c_block·λ_block − d‖ (no other passive constraint shares
+        a scope with the block, and the others are 0)."""
+        entries, column = self.entries(block)
+        scope, value = self.at.scope[entries], self.value[entries]
+        if block.size > NORMAL_EQUATIONS_FROM:
+            with contextlib.suppress(np.linalg.LinAlgError):
+                return _normal_solution(scope, column, value, self.d, block.size)
+        scopes, local = np.unique(scope, return_inverse=True)
+        c = np.zeros((scopes.size, block.size))
+        np.add.at(c, (local, column), value)
+        return np.asarray(np.linalg.lstsq(c, self.d[scopes], rcond=None)[0], np.float64)
+
+    def set(self, block: IntArray, new: FloatArray) -> None:
+        """λ_block ← ``new``, with c·λ, and the gradient of every constraint that shares a scope
+        with the block."""
+        entries, column = self.entries(block)
+        scope = self.at.scope[entries]
+        np.add.at(self.c_lam, scope, self.value[entries] * (new - self.lam[block])[column])
+        self.lam[block] = new
+        touched = distinct(scope)
+        lo = self.scope_start[touched]
+        sizes = self.scope_start[touched + 1] - lo
+        rows = distinct(self.rows_of_scope[np.repeat(lo, sizes) + _within(sizes)])
+        entries, column = self.entries(rows)
+        scope = self.at.scope[entries]
+        residual = self.d[scope] - self.c_lam[scope]
+        self.gradient[rows] = np.bincount(
+            column, weights=self.value[entries] * residual, minlength=rows.size
+        )
 
 
 def _rows(group: Sequence[Family | Sequence[int]]) -> list[tuple[int, tuple[int, ...]]]:
