@@ -82,6 +82,7 @@ def measure_reconcile(path: Path) -> tuple[float, int]:
     what it costs beyond starting Python and importing the package.
     """
     cli = importlib.import_module("casualty_cli.cli")
+    cli.one_blas_thread()  # as the ``tally`` command does before numpy loads
     with open(os.devnull, "w", encoding="utf-8", newline="") as sink:
         saved, sys.stdout = sys.stdout, sink
         try:
@@ -213,13 +214,17 @@ def best_of(mode: str, path: Path, repeat: int) -> Run:
     return Run(best.seconds, max(r.peak_kib for r in runs), best.rows)
 
 
-def ensure_file(rows: int, seed: int, regenerate: bool, *, flat: bool = False) -> Path:
-    path = OUT_DIR / f"reports-{rows}-seed{seed}{'-flat' if flat else ''}.csv"
+def ensure_file(
+    rows: int, seed: int, regenerate: bool, *, flat: bool = False, totals: bool = False
+) -> Path:
+    """``generate.py``'s file of ``rows`` reports (``--flat`` or ``--totals`` if asked)."""
+    variant = "-flat" if flat else "-totals" if totals else ""
+    path = OUT_DIR / f"reports-{rows}-seed{seed}{variant}.csv"
     if regenerate or not path.exists():
         print(f"generating {path} ...", file=sys.stderr)
         start = time.perf_counter()
         cmd = [sys.executable, str(HERE / "generate.py"), str(rows), str(path), "--seed", str(seed)]
-        cmd += ["--flat"] if flat else []
+        cmd += ["--flat"] if flat else ["--totals"] if totals else []
         subprocess.run(cmd, check=True)
         print(f"  generated in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return path

@@ -3,14 +3,16 @@
     python benchmarks/suite.py [--rows 1000,10000,100000,1000000] [--repeat N] [--seed 1]
                                [--out benchmarks/RESULTS.md] [--plot benchmarks/results.svg]
 
-For each number of rows, two synthetic files are made by ``generate.py`` (once, into
-``benchmarks/out/``): the default one, with place and category trees, and a ``--flat`` one.  Then,
+For each number of rows, three synthetic files are made by ``generate.py`` (once, into
+``benchmarks/out/``): the default one, with place and category trees, a ``--flat`` one, and a
+``--totals`` one whose regional and national totals report every level of the place tree.  Then,
 each run in a fresh interpreter:
 
 - floor: Python's csv module reading each file (``bench_load.py``);
 - load: ``load_reports`` on the tree file (``bench_load.py``);
 - reconcile: load, reconcile and CSV output of the flat file (``bench_load.py --reconcile``);
 - reconcile with trees: the same on the tree file;
+- reconcile with totals: the same on the totals file;
 - diff: ``tally diff FILE COPY -f csv`` where COPY is the tree file with about 1% of its counts
   changed (``bench_diff.py``); timed as a user runs it, interpreter start included;
 - start-up: ``tally reconcile`` of the bundled example against the bare imports of click, yaml,
@@ -61,11 +63,13 @@ DEFAULT_ROWS: Final = (1_000, 10_000, 100_000, 1_000_000)
 # Keys of the figures: the two floors, then the measures, in the order they are run and shown.
 FLOOR: Final = "floor"
 FLOOR_FLAT: Final = "floor (flat file)"
+FLOOR_TOTALS: Final = "floor (totals file)"
 LOAD: Final = "load"
 RECONCILE: Final = "reconcile"
 TREES: Final = "reconcile with trees"
+TOTALS: Final = "reconcile with totals"
 DIFF: Final = "diff"
-SERIES: Final = (FLOOR, LOAD, RECONCILE, TREES, DIFF)  # the plotted lines
+SERIES: Final = (FLOOR, LOAD, RECONCILE, TREES, TOTALS, DIFF)  # the plotted lines
 
 Figures = Mapping[str, Mapping[int, Run]]  # key -> rows -> best run; a failed run is left out
 
@@ -97,6 +101,16 @@ MEASURES: Final = (
         "Reconcile with trees",
         FLOOR,
         "The same on the tree file: places three levels deep, nested categories.",
+    ),
+    Measure(
+        TOTALS,
+        "Reconcile with totals",
+        FLOOR_TOTALS,
+        "The same on the totals file (`generate.py --totals`): the tree file's kind of reports, "
+        "a tenth of them regional and national daily totals instead, so that every level of "
+        "the place tree is reported, as ministries and regional authorities do. A country's "
+        "national totals join all its reports of one outcome into one part, and its places, "
+        "days and cumulative counts into large groups of coherence constraints.",
     ),
     Measure(
         DIFF,
@@ -232,12 +246,14 @@ def best_diff(path: Path, copy: Path, rows: int, repeat: int) -> Run:
     return Run(best.seconds, max(r.peak_kib for r in runs), rows)
 
 
-def fresh_file(rows: int, seed: int, regenerate: bool, *, flat: bool = False) -> Path:
+def fresh_file(
+    rows: int, seed: int, regenerate: bool, *, flat: bool = False, totals: bool = False
+) -> Path:
     """The generated file, remade if asked or if ``generate.py`` changed since it was written."""
-    path = ensure_file(rows, seed, regenerate, flat=flat)
+    path = ensure_file(rows, seed, regenerate, flat=flat, totals=totals)
     if path.stat().st_mtime < (HERE / "generate.py").stat().st_mtime:
         print(f"{path.name} is older than generate.py", file=sys.stderr)
-        path = ensure_file(rows, seed, True, flat=flat)
+        path = ensure_file(rows, seed, True, flat=flat, totals=totals)
     return path
 
 
@@ -257,13 +273,16 @@ def measure_size(
     print(f"== {rows:,} rows, best of {repeat}", file=sys.stderr)
     tree = fresh_file(rows, seed, regenerate)
     flat = fresh_file(rows, seed, regenerate, flat=True)
+    totals = fresh_file(rows, seed, regenerate, totals=True)
     copy = fresh_copy(tree, seed)
     jobs: list[tuple[str, Callable[[], Run]]] = [
         (FLOOR, lambda: best_of("floor", tree, repeat)),
         (FLOOR_FLAT, lambda: best_of("floor", flat, repeat)),
+        (FLOOR_TOTALS, lambda: best_of("floor", totals, repeat)),
         (LOAD, lambda: best_of("load", tree, repeat)),
         (RECONCILE, lambda: best_of("reconcile", flat, repeat)),
         (TREES, lambda: best_of("reconcile", tree, repeat)),
+        (TOTALS, lambda: best_of("reconcile", totals, repeat)),
         (DIFF, lambda: best_diff(tree, copy, rows, repeat)),
     ]
     failures = []
@@ -378,15 +397,17 @@ def peak(runs: Mapping[int, Run], rows: int) -> str:
 
 def floor_table(figures: Figures, sizes: Sequence[int]) -> list[str]:
     tree, flat = figures.get(FLOOR, {}), figures.get(FLOOR_FLAT, {})
+    totals = figures.get(FLOOR_TOTALS, {})
     lines = [
-        "| rows | tree file (s) | flat file (s) | µs per report | peak (MiB) |",
-        "|---:|---:|---:|---:|---:|",
+        "| rows | tree file (s) | flat file (s) | totals file (s) | µs per report | peak (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for n in sizes:
         cells = [
             f"{n:,}",
             seconds(tree, n),
             seconds(flat, n),
+            seconds(totals, n),
             per_report(tree, n),
             peak(tree, n),
         ]
@@ -472,6 +493,7 @@ STYLE: Final = {  # series -> (colour, marker, dashes)
     LOAD: ("#1f77b4", "square", ""),
     RECONCILE: ("#2ca02c", "triangle", ""),
     TREES: ("#d62728", "diamond", ""),
+    TOTALS: ("#ff7f0e", "diamond", "2 2"),
     DIFF: ("#9467bd", "down", ""),
 }
 LABELS: Final = {FLOOR: "floor (csv module)"}

@@ -123,7 +123,7 @@ def run() -> None:
     reading a million reports.  None of tally's objects can be cyclic garbage, so they are
     frozen out of its way (not in :func:`main` itself: tests call it in a process that goes on).
     """
-    _one_blas_thread()
+    one_blas_thread()
     try:
         main()
     finally:
@@ -134,7 +134,7 @@ def run() -> None:
 _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
-def _one_blas_thread() -> None:
+def one_blas_thread() -> None:
     """One thread for numpy's linear algebra, unless the user says otherwise, before numpy loads.
 
     A large reconciliation already runs two engine processes, one per CPU; BLAS threads on top

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from casualty_cli import __version__, validate
-from casualty_cli.cli import main
+from casualty_cli.cli import main, one_blas_thread
 from casualty_cli.render.findings import finding_record
 
 from .conftest import DATA, EXAMPLES
@@ -466,3 +467,14 @@ def test_the_bar_says_reading_until_the_input_is_read_then_counts_parts(
         bar.stop()
     small = cli._Progress(cli.READING_NOTICE_BYTES - 1)
     assert small._bar is None  # nothing to say, nothing drawn, rich not even started
+
+
+def test_numpy_gets_one_blas_thread_unless_the_user_sets_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two engine processes already fill both CPUs: BLAS threads on top would fight them."""
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")
+    one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "4"
