@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -20,3 +22,21 @@ def distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     result: NDArray[np.int64] = ordered[keep]
     return result
+
+
+def distinct_ids(values: Sequence[Hashable]) -> tuple[NDArray[np.int64], int]:
+    """An id per value, equal values sharing one, and how many distinct values there are."""
+    seen: dict[Hashable, int] = {}
+    ids = [seen.setdefault(value, len(seen)) for value in values]
+    return np.array(ids, np.int64), len(seen)
+
+
+def starts(sizes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Where each run starts when runs of ``sizes`` follow one another."""
+    result: NDArray[np.int64] = np.cumsum(sizes) - sizes
+    return result
+
+
+def within(sizes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """0, 1, …, size − 1 for each size, one run after another."""
+    return np.arange(int(sizes.sum())) - np.repeat(starts(sizes), sizes)

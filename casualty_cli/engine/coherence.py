@@ -32,8 +32,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from casualty_cli.engine.arrays import distinct
-from casualty_cli.engine.families import Families, Family, heights
+from casualty_cli.engine.arrays import distinct, starts, within
+from casualty_cli.engine.families import Families, Family, family_columns, heights
 from casualty_cli.engine.fuse import Fusion
 
 Z_80_WIDTH = 2.5631  # 2·z(.90): an 80% interval of a normal is 2.5631 standard deviations wide
@@ -154,8 +154,8 @@ class _Constraints(NamedTuple):
 
     sums: list[Family]  # in the order of the families
     parent: IntArray  # per sum
+    sizes: IntArray  # per sum, how many children it has
     children: IntArray  # the children of every sum, one sum after another
-    first_child: IntArray  # per sum, where its children start
     chains: list[list[int]]
     before: IntArray  # per link
     after: IntArray
@@ -170,14 +170,10 @@ class _Constraints(NamedTuple):
                 sums += [Family(family.parent, (c,), "time", False) for c in family.children]
             elif not family.chain:
                 sums.append(family)
-        sizes = np.fromiter((len(f.children) for f in sums), np.int64, len(sums))
-        parent = np.fromiter((f.parent for f in sums), np.int64, len(sums))
-        children = np.fromiter(
-            itertools.chain.from_iterable(f.children for f in sums), np.int64, int(sizes.sum())
-        )
+        parent, sizes, children = family_columns(sums)
         whole = estimated[parent]
         if sums:
-            whole &= np.add.reduceat(estimated[children], _starts(sizes)) == sizes
+            whole &= np.add.reduceat(estimated[children], starts(sizes)) == sizes
         chains = time_chains(families)
         in_chains = np.array(_joined(chains), np.int64)
         involved = np.concatenate([parent, children, in_chains])
@@ -192,8 +188,8 @@ class _Constraints(NamedTuple):
         return cls(
             [sums[i] for i in keep.tolist()],
             parent[keep],
+            sizes[keep],
             children[np.repeat(whole, sizes)],
-            _starts(sizes[keep]),
             kept_chains,
             links[linked],
             links[np.roll(linked, 1)],
@@ -204,14 +200,13 @@ class _Constraints(NamedTuple):
         """The sums and chains of every connected group in which some constraint is broken."""
         over = np.zeros(self.parent.size, np.bool_)
         if self.parent.size:
-            over = np.add.reduceat(best[self.children], self.first_child) > best[self.parent]
+            over = np.add.reduceat(best[self.children], starts(self.sizes)) > best[self.parent]
         falls = best[self.before] > best[self.after]
         if not over.any() and not falls.any():
             return [], []
         # A sum joins its parent to each of its children; a link, two successive counts.
-        sizes = np.diff(np.append(self.first_child, self.children.size))
         group = _groups(
-            np.concatenate([np.repeat(self.parent, sizes), self.before]),
+            np.concatenate([np.repeat(self.parent, self.sizes), self.before]),
             np.concatenate([self.children, self.after]),
             best.size,
         )
@@ -223,10 +218,6 @@ class _Constraints(NamedTuple):
             [self.sums[i] for i in np.flatnonzero(hot[group[self.parent]]).tolist()],
             [self.chains[i] for i in np.flatnonzero(hot[group[first]]).tolist()],
         )
-
-
-def _starts(sizes: IntArray) -> IntArray:
-    return np.cumsum(sizes) - sizes
 
 
 def _groups(one: IntArray, other: IntArray, n: int) -> IntArray:
@@ -356,11 +347,6 @@ NORMAL_EQUATIONS_FROM = 64
 """Blocks of more constraints than this are solved by their normal equations."""
 
 
-def _within(sizes: IntArray) -> IntArray:
-    """0, 1, …, size − 1 for each size, one run after another."""
-    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-
-
 def _normal_solution(
     scope: IntArray, column: IntArray, value: FloatArray, d: FloatArray, k: int
 ) -> FloatArray:
@@ -376,7 +362,7 @@ def _normal_solution(
     group = np.repeat(np.arange(first.size), sizes)  # each entry's scope, counted from 0
     pairs = sizes[group]  # each entry meets every entry of its scope, itself included
     left = np.repeat(np.arange(scope.size), pairs)
-    right = np.repeat(first[group], pairs) + _within(pairs)
+    right = np.repeat(first[group], pairs) + within(pairs)
     normal = np.zeros((k, k))
     np.add.at(normal, (column[left], column[right]), value[left] * value[right])
     rhs = np.bincount(column, weights=value * d[scope], minlength=k)
@@ -446,7 +432,7 @@ class _SparseProblem:
     def entries(self, rows: IntArray) -> tuple[IntArray, IntArray]:
         """The entries of ``rows``, and for each the position of its row in ``rows``."""
         sizes = self.row_start[rows + 1] - self.row_start[rows]
-        return np.repeat(self.row_start[rows], sizes) + _within(sizes), np.repeat(
+        return np.repeat(self.row_start[rows], sizes) + within(sizes), np.repeat(
             np.arange(rows.size), sizes
         )
 
@@ -488,7 +474,7 @@ class _SparseProblem:
         touched = distinct(scope)
         lo = self.scope_start[touched]
         sizes = self.scope_start[touched + 1] - lo
-        rows = distinct(self.rows_of_scope[np.repeat(lo, sizes) + _within(sizes)])
+        rows = distinct(self.rows_of_scope[np.repeat(lo, sizes) + within(sizes)])
         entries, column = self.entries(rows)
         scope = self.at.scope[entries]
         residual = self.d[scope] - self.c_lam[scope]

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
+import numpy as np
+from numpy.typing import NDArray
+
 from casualty_cli.estimates import Scope
 from casualty_cli.model import ROOT_CATEGORY, CategoryNode
 from casualty_cli.names import name_key, place_key
@@ -83,6 +86,24 @@ class Families:
         for family in self.families:
             by_parent[family.parent].append(family)
         return by_parent
+
+
+class FamilyColumns(NamedTuple):
+    """Families as columns: each one's parent and number of children, and the children of
+    every family one family after another."""
+
+    parent: NDArray[np.int64]
+    sizes: NDArray[np.int64]
+    children: NDArray[np.int64]
+
+
+def family_columns(listed: Sequence[Family]) -> FamilyColumns:
+    sizes = np.fromiter((len(f.children) for f in listed), np.int64, len(listed))
+    parent = np.fromiter((f.parent for f in listed), np.int64, len(listed))
+    children = np.fromiter(
+        itertools.chain.from_iterable(f.children for f in listed), np.int64, int(sizes.sum())
+    )
+    return FamilyColumns(parent, sizes, children)
 
 
 class _Node(NamedTuple):

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from casualty_cli.collector import paused_gc
-from casualty_cli.engine.arrays import distinct
+from casualty_cli.engine.arrays import distinct, distinct_ids
 from casualty_cli.engine.claims import (
     Claim,
     ClaimSet,
@@ -424,12 +424,12 @@ class _ScopeIds:
     @classmethod
     def build(cls, table: ReportTable, codes: _Codes) -> _ScopeIds:
         # Two spellings ("" and "killed") parse to one outcome: the scope keys by the value.
-        outcome_of_level, _ = _distinct_ids(table.outcome.levels)
+        outcome_of_level, _ = distinct_ids(table.outcome.levels)
         # Two spellings of one path (case, spacing) are one id.
-        category_of_level, _ = _distinct_ids([path_key(c) for c in table.category.levels])
-        place_of_level, _ = _distinct_ids([path_key(p) for p in table.place.levels])
+        category_of_level, _ = distinct_ids([path_key(c) for c in table.category.levels])
+        place_of_level, _ = distinct_ids([path_key(p) for p in table.place.levels])
         # Window levels are usually distinct, but equal windows must share an id.
-        window_of_level, n_windows = _distinct_ids(table.window.levels)
+        window_of_level, n_windows = distinct_ids(table.window.levels)
         outcome = outcome_of_level[codes.outcome]
         category = category_of_level[codes.category]
         place = place_of_level[codes.place]
@@ -477,13 +477,6 @@ class _ScopeLevels(NamedTuple):
 def _ordinals(days: Sequence[date | None], missing: int) -> IntArray:
     """Day numbers (``date.toordinal``), ``missing`` where there is no date."""
     return np.array([day.toordinal() if day else missing for day in days], np.int64)
-
-
-def _distinct_ids(values: Sequence[Hashable]) -> tuple[IntArray, int]:
-    """An id per value, equal values sharing one, and how many distinct values there are."""
-    seen: dict[Hashable, int] = {}
-    ids = [seen.setdefault(value, len(seen)) for value in values]
-    return np.array(ids, np.int64), len(seen)
 
 
 def _origins(table: ReportTable, codes: _Codes) -> tuple[list[str], IntArray]:
@@ -635,9 +628,9 @@ def _route_series(
     if rows.size == 0:
         return None
     scope = ids.of_row[rows]
-    outcome_id, _ = _distinct_ids(table.outcome.levels)
-    category_id, n_categories = _distinct_ids(table.category.levels)
-    place_id, n_places = _distinct_ids(table.place.levels)
+    outcome_id, _ = distinct_ids(table.outcome.levels)
+    category_id, n_categories = distinct_ids(table.category.levels)
+    place_id, n_places = distinct_ids(table.place.levels)
     scope_window = ids.levels.window[scope]
     chain = _combine(
         (origin_of_row[rows], int(origin_of_row.max()) + 1),

@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from casualty_cli.engine.arrays import distinct
+from casualty_cli.engine.arrays import distinct, starts, within
 from casualty_cli.engine.coherence import cohere
 from casualty_cli.engine.families import (
     Families,
     Family,
     ScopeKey,
+    family_columns,
     find_families,
     heights,
     scope_key,
@@ -119,11 +120,11 @@ class ScopeClaims:
         """The claims of each of ``scopes``."""
         order = np.argsort(self.claims.scope, kind="stable")
         wanted = np.array(sorted(scopes), np.int64)
-        starts = np.searchsorted(self.claims.scope[order], wanted)
+        begins = np.searchsorted(self.claims.scope[order], wanted)
         ends = np.searchsorted(self.claims.scope[order], wanted, side="right")
         return {
             s: order[a:b]
-            for s, a, b in zip(wanted.tolist(), starts.tolist(), ends.tolist(), strict=True)
+            for s, a, b in zip(wanted.tolist(), begins.tolist(), ends.tolist(), strict=True)
         }
 
     @cached_property
@@ -167,8 +168,7 @@ class _Pool:
         set_of_claim = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         rows = np.concatenate([rows for rows, _ in self.sets] + [np.zeros(0, np.int64)])
         sizes = self.comp_start[rows + 1] - self.comp_start[rows]
-        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        comps = self.comp_order[np.repeat(self.comp_start[rows], sizes) + within]
+        comps = self.comp_order[np.repeat(self.comp_start[rows], sizes) + within(sizes)]
         # The messages that are claims, after the sets' own claims: one list per column.
         scope: list[int] = []
         q: list[float] = []
@@ -905,10 +905,6 @@ def _unanswered(
     return tuple(text for _, text in sorted(notes))
 
 
-def _members(families: Families) -> set[int]:
-    return {s for f in families.families for s in (f.parent, *f.children)}
-
-
 def _sortable(key: ScopeKey) -> tuple[object, ...]:
     """A scope key that sorts (dates as ordinals, a missing one first)."""
     return (
@@ -953,12 +949,8 @@ def _family_flags(families: Families, direct: Fusion) -> dict[int, set[str]]:
     flags: dict[int, set[str]] = defaultdict(set)
     if not listed:
         return {}
-    sizes = np.fromiter((len(f.children) for f in listed), np.int64, len(listed))
-    parent = np.fromiter((f.parent for f in listed), np.int64, len(listed))
-    child = np.fromiter(
-        (c for f in listed for c in f.children), np.int64, int(sizes.sum())
-    )  # fmt: skip
-    starts = np.cumsum(sizes) - sizes
+    parent, sizes, child = family_columns(listed)
+    first = starts(sizes)
     family_of = np.repeat(np.arange(len(listed)), sizes)
     judged = direct.best[parent] >= 0
     part = (direct.best[child] >= 0) & judged[family_of]
@@ -967,12 +959,12 @@ def _family_flags(families: Families, direct: Fusion) -> dict[int, set[str]]:
     exact: type = np.int64 if largest**2 * int(sizes.max()) < 2**52 else object
 
     def total(values: NDArray[Any]) -> NDArray[Any]:
-        return np.add.reduceat(np.where(part, values, 0).astype(exact), starts)
+        return np.add.reduceat(np.where(part, values, 0).astype(exact), first)
 
     best: NDArray[Any] = direct.best[child].astype(exact)
     low: NDArray[Any] = direct.low[child].astype(exact)
     high: NDArray[Any] = direct.high[child].astype(exact)
-    n_parts = np.add.reduceat(part.astype(np.int64), starts)
+    n_parts = np.add.reduceat(part.astype(np.int64), first)
     m = total(best)
     below = _square_roots(total((best - low) ** 2))
     above = _square_roots(total((high - best) ** 2))

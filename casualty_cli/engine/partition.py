@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from casualty_cli.engine.arrays import distinct_ids
 from casualty_cli.estimates import Estimate, EstimateColumns, Reconciliation, RowText
 from casualty_cli.model import ReportTable
 from casualty_cli.names import path_key, place_key
@@ -218,13 +219,10 @@ def independent_parts(table: ReportTable, n_parts: int) -> list[list[int]] | Non
         anchor = next((path[:n] for n in range(len(path) + 1) if path[:n] in anchors), path)
         group_of_level[level] = group_of_path.setdefault(anchor, len(group_of_path))
     # Levels are distinct texts: an empty outcome and "killed" are one outcome.
-    outcomes: dict[object, int] = {}
-    outcome_of_level = np.array(
-        [outcomes.setdefault(level, len(outcomes)) for level in table.outcome.levels], np.int64
-    )
+    outcome_of_level, n_outcomes = distinct_ids(table.outcome.levels)
     outcome = outcome_of_level[np.asarray(table.outcome.codes, np.int64)]
-    n_groups = len(group_of_path) * len(outcomes)
-    group = group_of_level[place_codes] * len(outcomes) + outcome
+    n_groups = len(group_of_path) * n_outcomes
+    group = group_of_level[place_codes] * n_outcomes + outcome
     sizes = np.bincount(group, minlength=n_groups).tolist()
     reported = [g for g in range(n_groups) if sizes[g]]
     if len(reported) < 2:
