@@ -40,3 +40,24 @@ def starts(sizes: NDArray[np.int64]) -> NDArray[np.int64]:
 def within(sizes: NDArray[np.int64]) -> NDArray[np.int64]:
     """0, 1, …, size − 1 for each size, one run after another."""
     return np.arange(int(sizes.sum())) - np.repeat(starts(sizes), sizes)
+
+
+_KEY_LIMIT = 1 << 62
+
+
+def combine(*parts: tuple[NDArray[np.int64], int]) -> NDArray[np.int64]:
+    """One integer per distinct tuple of ids (each part's ids lie in ``range(n)``).
+
+    The mixed-radix key is compacted (one sort) only when the next digit could overflow int64:
+    on real data the radix product stays far below the limit and no sort is needed.
+    """
+    key = np.zeros(parts[0][0].size, np.int64)
+    bound = 1
+    for ids, n in parts:
+        n = max(n, 1)
+        if bound * n >= _KEY_LIMIT:
+            _, inverse = np.unique(key, return_inverse=True)
+            key, bound = inverse.astype(np.int64).reshape(-1), int(inverse.max(initial=0)) + 1
+        key = key * n + ids
+        bound *= n
+    return key

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from casualty_cli.collector import paused_gc
-from casualty_cli.engine.arrays import distinct, distinct_ids
+from casualty_cli.engine.arrays import combine, distinct, distinct_ids
 from casualty_cli.engine.claims import (
     Claim,
     ClaimSet,
@@ -53,6 +53,7 @@ from casualty_cli.engine.claims import (
     published_key,
     scope_rows,
 )
+from casualty_cli.engine.columnar_families import PathColumns, ScopeColumns
 from casualty_cli.engine.fuse import ClaimArrays, Fusion, fuse
 from casualty_cli.engine.nesting import Nested, nest_scopes
 from casualty_cli.estimates import (
@@ -160,12 +161,12 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     origin_id = np.concatenate(
         [fast.origin, np.array([slow.origin_id[c.origin] for c in slow.claims], np.int64)]
     )
-    candidates = _family_candidates(table, ids, scopes, bool(targets))
+    candidates, scope_columns = _family_candidates(table, ids, scopes, bool(targets))
     nested = None
     if candidates.size:
         nested = nest_scopes(
             scopes.all(), arrays, origin_id[order], fusion, table.categories, targets,
-            table.places, candidates.tolist(),
+            table.places, candidates, scope_columns,
         )  # fmt: skip
     if nested is not None:
         fusion = nested.fusion
@@ -374,27 +375,6 @@ def _codes(factor: Factor[Any]) -> IntArray:
     return np.asarray(factor.codes, dtype=np.int64).reshape(-1)
 
 
-_KEY_LIMIT = 1 << 62
-
-
-def _combine(*parts: tuple[IntArray, int]) -> IntArray:
-    """One integer per distinct tuple of ids (each part's ids lie in ``range(n)``).
-
-    The mixed-radix key is compacted (one sort) only when the next digit could overflow int64:
-    on real data the radix product stays far below the limit and no sort is needed.
-    """
-    key = np.zeros(parts[0][0].size, np.int64)
-    bound = 1
-    for ids, n in parts:
-        n = max(n, 1)
-        if bound * n >= _KEY_LIMIT:
-            _, inverse = np.unique(key, return_inverse=True)
-            key, bound = inverse.astype(np.int64).reshape(-1), int(inverse.max(initial=0)) + 1
-        key = key * n + ids
-        bound *= n
-    return key
-
-
 class _ScopeIds:
     """Scope ids numbered as ``claims.scope_rows`` numbers them, computed column-wise."""
 
@@ -434,7 +414,7 @@ class _ScopeIds:
         category = category_of_level[codes.category]
         place = place_of_level[codes.place]
         window = window_of_level[codes.window]
-        key = _combine(
+        key = combine(
             (outcome, len(table.outcome.levels)),
             (category, int(category_of_level.max(initial=0)) + 1),
             (place, int(place_of_level.max(initial=0)) + 1),
@@ -489,7 +469,7 @@ def _origins(table: ReportTable, codes: _Codes) -> tuple[list[str], IntArray]:
 def _groups(ids: _ScopeIds, origin_of_row: IntArray) -> IntArray:
     """Per report, the id of its (scope, origin) group: one origin's word on one scope."""
     n_origins = int(origin_of_row.max(initial=0)) + 1
-    key = _combine((ids.of_row, ids.count), (origin_of_row, n_origins))
+    key = combine((ids.of_row, ids.count), (origin_of_row, n_origins))
     _, group = np.unique(key, return_inverse=True)
     return group.reshape(-1).astype(np.int64)
 
@@ -632,7 +612,7 @@ def _route_series(
     category_id, n_categories = distinct_ids(table.category.levels)
     place_id, n_places = distinct_ids(table.place.levels)
     scope_window = ids.levels.window[scope]
-    chain = _combine(
+    chain = combine(
         (origin_of_row[rows], int(origin_of_row.max()) + 1),
         (outcome_id[ids.levels.outcome[scope]], len(table.outcome.levels)),
         (category_id[ids.levels.category[scope]], n_categories),
@@ -651,7 +631,7 @@ def _route_series(
     # Scopes and spans are keyed in one call, so that equal tuples get equal keys.
     top = int(end.max(initial=0)) + 3
     after = m[1:]
-    keys = _combine(
+    keys = combine(
         (np.r_[ids.outcome, ids.outcome[after]], int(ids.outcome.max(initial=0)) + 1),
         (np.r_[ids.category, ids.category[after]], int(ids.category.max(initial=0)) + 1),
         (np.r_[ids.place, ids.place[after]], int(ids.place.max(initial=0)) + 1),
@@ -756,8 +736,9 @@ _DAY_STEP = 1 << 22  # above every date ordinal: keeps a running maximum inside 
 
 def _family_candidates(
     table: ReportTable, ids: _ScopeIds, scopes: _ScopeList, any_window: bool
-) -> IntArray:
-    """Scopes that may belong to a family (a superset; engine/families.py decides).
+) -> tuple[IntArray, ScopeColumns]:
+    """Scopes that may belong to a family (a superset; engine/families.py decides), and the
+    coordinates of every scope as ids, from which the families can be found column-wise.
 
     A family's members share every coordinate but one with another scope: the same outcome,
     place and window (categories), outcome, category and window (places), or outcome, category
@@ -774,7 +755,8 @@ def _family_candidates(
         table.category.levels, levels.category, [x.category for x in extra]
     )
     place_paths = _paths_with_extra(table.place.levels, levels.place, [x.place for x in extra])
-    category, place = category_paths.own, place_paths.own
+    category = (category_paths.own, category_paths.n_ids)
+    place = (place_paths.own, place_paths.n_ids)
     windows = table.window.levels
     window = _ids_with_extra(
         [(w.start, w.end, w.cumulative) for w in windows],
@@ -802,18 +784,18 @@ def _family_candidates(
     n = cumulative.size
     # A category (or place) with an ancestor among the scopes of its outcome, place (or
     # category) and window, or the ancestor of one.
-    wanted = _nested_in_group(_group_ids(_combine(outcome, place, window)), category_paths)
-    wanted |= _nested_in_group(_group_ids(_combine(outcome, category, window)), place_paths)
+    wanted = _nested_in_group(_group_ids(combine(outcome, place, window)), category_paths)
+    wanted |= _nested_in_group(_group_ids(combine(outcome, category, window)), place_paths)
     declared = [*table.categories.values(), *table.places.values()]
     if any(node.complete and node.parts for node in declared):
         # A sum or a residual added for a complete category (or a sum for a complete place) may
         # join any place of its window, and any window of its place (a series).
-        wanted |= _shared(_combine(outcome, window)) | _shared(_combine(outcome, place))
+        wanted |= _shared(combine(outcome, window)) | _shared(combine(outcome, place))
         # And a part may be all of its breakdown (its only declared part): alone, it still
         # gives its whole a sum.
         wanted |= _in_complete_breakdown(table, levels, extra)
-    series = _combine(outcome, category, place)
-    chain = _combine((series, int(series.max(initial=0)) + 1), (s_start, _DAY_STEP))
+    series = combine(outcome, category, place)
+    chain = combine((series, int(series.max(initial=0)) + 1), (s_start, _DAY_STEP))
     in_series = cumulative & _shared(np.where(cumulative, chain, -1 - np.arange(n)))
     wanted |= in_series
     daily = ~cumulative
@@ -827,7 +809,10 @@ def _family_candidates(
         up_to_one = np.isin(series * _DAY_STEP + s_end, bulletin)
         wanted |= daily & after_one & up_to_one
         wanted |= daily & _overlapping(series, s_start, s_end, daily)
-    return np.flatnonzero(wanted)
+    columns = ScopeColumns(
+        outcome[0], category_paths, place_paths, window[0], s_start, s_end, cumulative
+    )
+    return np.flatnonzero(wanted), columns
 
 
 def _in_complete_breakdown(
@@ -873,16 +858,9 @@ def _in_complete_breakdown(
     ) | flags(by_place, table.place.levels, levels.place, [x.place for x in extra])
 
 
-class _Paths(NamedTuple):
-    """Per scope, the id of its path, and of each of its proper prefixes (−1 beyond its depth)."""
-
-    own: tuple[IntArray, int]
-    prefixes: list[IntArray]
-
-
 def _paths_with_extra(
     per_level: Sequence[tuple[str, ...]], codes: IntArray, per_extra: Sequence[tuple[str, ...]]
-) -> _Paths:
+) -> PathColumns:
     seen: dict[tuple[str, ...], int] = {}
     keyed = [path_key(path) for path in per_level]
     keyed_extra = [path_key(path) for path in per_extra]
@@ -903,7 +881,9 @@ def _paths_with_extra(
     prefixes = [
         np.concatenate([ids(keyed, cut)[codes], ids(keyed_extra, cut)]) for cut in range(depth)
     ]
-    return _Paths((own, max(len(seen), 1)), prefixes)
+    rank = np.zeros(max(len(seen), 1), np.int64)
+    rank[[seen[path] for path in sorted(seen)]] = np.arange(len(seen))
+    return PathColumns(own, prefixes, rank, max(len(seen), 1))
 
 
 def _group_ids(key: IntArray) -> IntArray:
@@ -911,9 +891,9 @@ def _group_ids(key: IntArray) -> IntArray:
     return inverse.reshape(-1).astype(np.int64)
 
 
-def _nested_in_group(group: IntArray, paths: _Paths) -> BoolArray:
+def _nested_in_group(group: IntArray, paths: PathColumns) -> BoolArray:
     """Scopes whose path has an ancestor in their group, and those ancestors."""
-    node, n_nodes = paths.own
+    node, n_nodes = paths.own, paths.n_ids
     own = group * n_nodes + node
     found = np.zeros(group.size, np.bool_)
     for cut in paths.prefixes:

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from casualty_cli.engine.arrays import distinct, starts, within
 from casualty_cli.engine.coherence import cohere
+from casualty_cli.engine.columnar_families import LazyKeys, ScopeColumns, find_families_columnwise
 from casualty_cli.engine.families import (
     Families,
     Family,
@@ -847,14 +848,24 @@ def nest_scopes(
     categories: Mapping[str, CategoryNode],
     targets: Sequence[tuple[date, date]] = (),
     places: Mapping[str, CategoryNode] | None = None,
-    candidates: Sequence[int] | None = None,
+    candidates: IntArray | None = None,
+    columns: ScopeColumns | None = None,
 ) -> Nested | None:
     """Families, messages and the final fusion; None when no scope has a family.
 
-    ``candidates`` (all scopes if None) are the scopes that may belong to a family.
+    ``candidates`` (all scopes if None, in increasing order) are the scopes that may belong to
+    a family; with ``columns`` (every scope's coordinates) the families are found column-wise
+    when nothing declared complete or asked for can add a scope.
     """
     has_claims = np.bincount(claims.scope, minlength=len(scopes)) > 0
-    families = find_families(scopes, has_claims.tolist(), categories, targets, places, candidates)
+    families = None
+    if columns is not None and candidates is not None and not targets:
+        if not _declares_complete(categories, places or {}):
+            keys = LazyKeys(scopes)
+            families = find_families_columnwise(columns, has_claims, candidates, keys)
+    if families is None:
+        listed = None if candidates is None else candidates.tolist()
+        families = find_families(scopes, has_claims.tolist(), categories, targets, places, listed)
     if not families.families:
         return None
     all_scopes = [*scopes, *families.added]
@@ -882,6 +893,15 @@ def nest_scopes(
         families,
         flags,
         _unanswered(families, nesting.messages, all_scopes),
+    )
+
+
+def _declares_complete(
+    categories: Mapping[str, CategoryNode], places: Mapping[str, CategoryNode]
+) -> bool:
+    """Whether a complete breakdown may add scopes or make a family exhaustive."""
+    return any(node.complete for node in categories.values()) or any(
+        node.complete and node.parts for node in places.values()
     )
 
 
