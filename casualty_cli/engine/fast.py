@@ -130,8 +130,10 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     slow = _slow_claims(table, ids, np.flatnonzero(slow_row), scopes, origin_names)
 
     fast = _FastClaims(table, codes, ids, origin_names, origin_of_row, group, ~slow_row)
+    of_claims_py = {record.scope for record in slow.records}
+    made: list[Claim] = []
     if differences is not None:
-        _add_differences(table, differences, fast, scopes, slow, origin_names)
+        made = _add_differences(table, differences, fast, scopes, slow, origin_names)
 
     # Claims in build_claims order: by scope id, then by origin name.
     n_levels = len(table.count.levels)
@@ -195,8 +197,15 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     # Scope objects made once for every family member's name, not one by one.
     named: Sequence[Scope] = nested.scopes if nested is not None else scopes
     # The Python path's columns now; its Estimate objects, with their audit trail, on demand.
+    # Windows that only day differences count, and that no family touched, column-wise.
+    untouched = _difference_figures(
+        made,
+        support[support.size - len(made) :],
+        fusion,
+        of_claims_py | _touched(nested) | slow.revised | slow.inconsistent,
+    )
     slow_figures = {
-        scope_id: estimate_figures(
+        scope_id: untouched.get(scope_id) or estimate_figures(
             slow_set, scope_id, records, fusion, slow_support,
             nesting_of(nested, scope_id, named, origin_names, audit=False),
         )
@@ -216,7 +225,7 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     def received(scope_id: int) -> tuple[Received, ...]:
         return nesting_of(nested, scope_id, named, origin_names).received
 
-    figures = _fast_figures(quantities, codes, fast, fast_support, fusion)
+    figures = _fast_figures(_ClaimFigures.of_reports(quantities, codes, fast), fast_support, fusion)
     patches = _patches(nested, figures, fast, fast_support, quantities, codes, origin_names)
     columns = _columns(table, ids, scopes, ranked, fusion, figures, slow_figures, patches)
 
@@ -347,6 +356,10 @@ class _ScopeList(Sequence[Scope]):
 
     def append(self, scope: Scope) -> None:
         self.extra.append(scope)
+
+    def made(self, indices: Sequence[int]) -> list[Scope]:
+        """The scopes of ``indices`` (all of reports), made at once."""
+        return self._make(indices)
 
     def all(self) -> list[Scope]:
         return [*self._make(range(self._n_row)), *self.extra]
@@ -1020,11 +1033,12 @@ def _add_differences(
     scopes: _ScopeList,
     slow: _Slow,
     origin_names: Sequence[str],
-) -> None:
+) -> list[Claim]:
     """The day differences of the column-wise series, made as ``claims._day_differences``
-    makes them (derived claims, with their records), into the Python path's claims."""
+    makes them (derived claims, with their records), into the Python path's claims; and
+    returned, in the order they were added."""
     if differences.before.size == 0:
-        return
+        return []
     n_origins = len(origin_names)
     claim_key = fast.scope * n_origins + fast.origin
     by_key = np.argsort(claim_key, kind="stable")
@@ -1074,6 +1088,64 @@ def _add_differences(
         slow.records.append(
             Record(claim.scope, None, claim.origin, Status.USED, claim.q, "", claim)
         )
+    return made
+
+
+def _touched(nested: Nested | None) -> set[int]:
+    """The scopes a family spoke to or flagged: their estimates read their nesting."""
+    if nested is None:
+        return set()
+    return set(nested.messages) | set(nested.flags) | set(nested.families.residual)
+
+
+def _difference_figures(
+    made: Sequence[Claim], support: FloatArray, fusion: Fusion, skipped: set[int]
+) -> dict[int, EstimateFigures]:
+    """``estimate_figures`` of the scopes that only the differences ``made`` count, but the
+    ``skipped``, column-wise: each difference is stated as an exact figure."""
+    picked = [i for i, claim in enumerate(made) if claim.scope not in skipped]
+    if not picked:
+        return {}
+    value = np.array([made[i].exact for i in picked], np.int64)
+    if value.min() < 0:
+        return {}  # -1 stands for "none" in the figures: leave a falling series to claims.py
+    supports = np.array([made[i].support for i in picked], np.int64).reshape(-1, 2)
+    claims = _ClaimFigures(
+        np.array([made[i].scope for i in picked], np.int64),
+        np.array([made[i].q for i in picked], np.float64),
+        value,
+        value,
+        value,
+        supports[:, 0],
+        supports[:, 1],
+        np.array([len(made[i].rows) for i in picked], np.int64),
+    )
+    figures = _fast_figures(claims, support[picked], fusion)
+    names = [made[i].origin for i in picked]
+    names = [names[i] for i in figures.claims_by_scope.tolist()]  # by scope, then by name
+    flag_sets = [_flags(bits) for bits in range(32)]
+    found = {}
+    for scope, cmin, cmax, cons, reports, origins, bits, first in zip(
+        figures.present.tolist(),
+        figures.claimed_min.tolist(),
+        figures.claimed_max.tolist(),
+        figures.conservative.tolist(),
+        figures.reports.tolist(),
+        figures.origins.tolist(),
+        figures.flag_bits.tolist(),
+        figures.claim_start.tolist(),
+        strict=True,
+    ):
+        found[scope] = EstimateFigures(
+            None if cmin < 0 else cmin,
+            None if cmax < 0 else cmax,
+            None if cons < 0 else cons,
+            reports,
+            origins,
+            flag_sets[bits],
+            tuple(names[first : first + origins]),
+        )
+    return found
 
 
 def _latest_rows(fast: _FastClaims, claims: Sequence[int]) -> dict[int, tuple[int, ...]]:
@@ -1093,25 +1165,27 @@ def _latest_rows(fast: _FastClaims, claims: Sequence[int]) -> dict[int, tuple[in
 def _difference_scopes(differences: _Differences, scopes: _ScopeList) -> list[int]:
     """Per difference, its window's scope: the one that has it, or one added (claims.py's
     ``ScopeIndex.add``), a new window once however many origins land on it."""
-    added: dict[int, int] = {}
-    result = []
-    for span, target, after, first in zip(
-        differences.span.tolist(),
-        differences.target.tolist(),
-        differences.after.tolist(),
-        differences.before_end.tolist(),
-        strict=True,
-    ):
-        if target >= 0:
-            result.append(target)
-            continue
-        index = added.get(span)
-        if index is None:
-            index = added[span] = len(scopes)
-            window = replace(scopes[after], start=date.fromordinal(first + 1), cumulative=False)
-            scopes.append(window)
-        result.append(index)
-    return result
+    target: list[int] = differences.target.tolist()
+    new_span: dict[int, int] = {}  # span → the first difference that lands on it
+    for k, (span, found) in enumerate(zip(differences.span.tolist(), target, strict=True)):
+        if found < 0:
+            new_span.setdefault(span, k)
+    if not new_span:
+        return target
+    # The new windows, made at once: the later count's scope, from the day after the earlier.
+    firsts = list(new_span.values())
+    later = scopes.made(differences.after[firsts].tolist())
+    days = differences.before_end[firsts].tolist()
+    index = {}
+    for span, scope, day in zip(new_span, later, days, strict=True):
+        index[span] = len(scopes)
+        scopes.append(
+            Scope(scope.outcome, scope.category, scope.place, date.fromordinal(day + 1), scope.end)
+        )
+    return [
+        found if found >= 0 else index[span]
+        for span, found in zip(differences.span.tolist(), target, strict=True)
+    ]
 
 
 # --- fusion input ---------------------------------------------------------------------------------
@@ -1248,21 +1322,40 @@ class _Figures(NamedTuple):
     claim_start: IntArray  # per present scope, its first position in claims_by_scope
 
 
-def _fast_figures(
-    quantities: _Quantities,
-    codes: _Codes,
-    fast: _FastClaims,
-    support: FloatArray,
-    fusion: Fusion,
-) -> _Figures:
-    """``reconciliation._estimate``'s figures and flags for the fast scopes, column-wise."""
-    level = codes.count[fast.rows]
-    stated_low, stated_high = quantities.stated_low, quantities.stated_high
-    conservative = quantities.conservative
-    support_low, support_high = quantities.support_low, quantities.support_high
+class _ClaimFigures(NamedTuple):
+    """Per claim, what its estimate's figures read: its scope, q, stated interval, conservative
+    figure, support (the smallest interval holding its kernel) and how many reports it has."""
 
-    by_scope = np.argsort(fast.scope, kind="stable")
-    s_sorted = fast.scope[by_scope]
+    scope: IntArray
+    q: FloatArray
+    stated_low: IntArray
+    stated_high: IntArray
+    conservative: IntArray
+    support_low: IntArray
+    support_high: IntArray
+    reports: IntArray
+
+    @classmethod
+    def of_reports(cls, quantities: _Quantities, codes: _Codes, fast: _FastClaims) -> _ClaimFigures:
+        """The column-wise claims, each one count level's figures."""
+        level = codes.count[fast.rows]
+        return cls(
+            fast.scope,
+            fast.q,
+            quantities.stated_low[level],
+            quantities.stated_high[level],
+            quantities.conservative[level],
+            quantities.support_low[level],
+            quantities.support_high[level],
+            fast.reports,
+        )
+
+
+def _fast_figures(claims: _ClaimFigures, support: FloatArray, fusion: Fusion) -> _Figures:
+    """``reconciliation._estimate``'s figures and flags for the scopes of ``claims`` (all
+    their claims), column-wise."""
+    by_scope = np.argsort(claims.scope, kind="stable")
+    s_sorted = claims.scope[by_scope]
     starts = (
         np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
         if s_sorted.size
@@ -1281,18 +1374,18 @@ def _fast_figures(
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     # Written as reconciliation._status reads a support (a NaN support would count as used).
     kept = ~(support < DISCOUNTED_BELOW)
-    claimed_min = reduce(np.where(kept, stated_low[level], big), np.minimum)
-    claimed_max = reduce(np.where(kept, stated_high[level], small), np.maximum)
-    cons = reduce(np.where(kept, conservative[level], big), np.minimum)
+    claimed_min = reduce(np.where(kept, claims.stated_low, big), np.minimum)
+    claimed_max = reduce(np.where(kept, claims.stated_high, small), np.maximum)
+    cons = reduce(np.where(kept, claims.conservative, big), np.minimum)
     any_kept = reduce(kept.astype(np.int64), np.maximum) > 0
     discounted = reduce((~kept).astype(np.int64), np.maximum) > 0
     contested_claim = kept & (support < CONTESTED_BELOW)
     contested = reduce(contested_claim.astype(np.int64), np.maximum) > 0
-    strong = (fast.q >= DISPUTE_MIN_Q) & (support >= CONTESTED_BELOW)
+    strong = (claims.q >= DISPUTE_MIN_Q) & (support >= CONTESTED_BELOW)
     # Two strong claims with disjoint supports exist iff the lowest upper end of the strong ones
     # lies below the highest lower end (one claim alone always has low <= high).
-    lowest_high = reduce(np.where(strong, support_high[level], big), np.minimum)
-    highest_low = reduce(np.where(strong, support_low[level], small), np.maximum)
+    lowest_high = reduce(np.where(strong, claims.support_high, big), np.minimum)
+    highest_low = reduce(np.where(strong, claims.support_low, small), np.maximum)
     disputed = (counts >= 2) & (lowest_high < highest_low)
     f_low, f_high = fusion.low[present], fusion.high[present]
     wide = (f_high + 1) / (f_low + 1) > WIDE_RANGE_RATIO
@@ -1302,7 +1395,7 @@ def _fast_figures(
         claimed_min=np.where(any_kept, claimed_min, -1),
         claimed_max=np.where(any_kept, claimed_max, -1),
         conservative=np.where(any_kept, cons, -1),
-        reports=reduce(fast.reports, np.add),
+        reports=reduce(claims.reports, np.add),
         origins=counts,
         flag_bits=bits.astype(np.int64),
         claims_by_scope=by_scope,
