@@ -33,7 +33,7 @@ Estimates are kept as columns; their objects, with the audit trail, are made onl
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, NamedTuple
@@ -85,6 +85,7 @@ from casualty_cli.reconciliation import (
     FLAG_ORDER,
     WIDE_RANGE_RATIO,
     EstimateFigures,
+    NestingOfScope,
     Target,
     _audit,
     _estimate,
@@ -197,15 +198,20 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     # Scope objects made once for every family member's name, not one by one.
     named: Sequence[Scope] = nested.scopes if nested is not None else scopes
     # The Python path's columns now; its Estimate objects, with their audit trail, on demand.
-    # Windows that only day differences count, and that no family touched, column-wise.
-    untouched = _difference_figures(
+    # Windows that only day differences count, column-wise.
+    touched = _touched(nested)
+    differenced = _difference_figures(
         made,
         support[support.size - len(made) :],
         fusion,
-        of_claims_py | _touched(nested) | slow.revised | slow.inconsistent,
+        of_claims_py | slow.revised | slow.inconsistent,
+        {
+            s: nesting_of(nested, s, named, origin_names, audit=False)
+            for s in touched.intersection([claim.scope for claim in made])
+        },
     )
     slow_figures = {
-        scope_id: untouched.get(scope_id) or estimate_figures(
+        scope_id: differenced.get(scope_id) or estimate_figures(
             slow_set, scope_id, records, fusion, slow_support,
             nesting_of(nested, scope_id, named, origin_names, audit=False),
         )
@@ -1099,10 +1105,15 @@ def _touched(nested: Nested | None) -> set[int]:
 
 
 def _difference_figures(
-    made: Sequence[Claim], support: FloatArray, fusion: Fusion, skipped: set[int]
+    made: Sequence[Claim],
+    support: FloatArray,
+    fusion: Fusion,
+    skipped: set[int],
+    nestings: Mapping[int, NestingOfScope],
 ) -> dict[int, EstimateFigures]:
     """``estimate_figures`` of the scopes that only the differences ``made`` count, but the
-    ``skipped``, column-wise: each difference is stated as an exact figure."""
+    ``skipped``, column-wise: each difference is stated as an exact figure.  ``nestings``
+    are what families told the scopes they touched."""
     picked = [i for i, claim in enumerate(made) if claim.scope not in skipped]
     if not picked:
         return {}
@@ -1121,8 +1132,9 @@ def _difference_figures(
         np.array([len(made[i].rows) for i in picked], np.int64),
     )
     figures = _fast_figures(claims, support[picked], fusion)
-    names = [made[i].origin for i in picked]
-    names = [names[i] for i in figures.claims_by_scope.tolist()]  # by scope, then by name
+    by_scope = figures.claims_by_scope.tolist()
+    names = [made[picked[i]].origin for i in by_scope]  # by scope, then by name
+    strong = (claims.q >= DISPUTE_MIN_Q) & (support[picked] >= CONTESTED_BELOW)
     flag_sets = [_flags(bits) for bits in range(32)]
     found = {}
     for scope, cmin, cmax, cons, reports, origins, bits, first in zip(
@@ -1136,16 +1148,44 @@ def _difference_figures(
         figures.claim_start.tolist(),
         strict=True,
     ):
+        own = tuple(names[first : first + origins])
+        flags = flag_sets[bits]
+        nesting = nestings.get(scope)
+        if nesting is not None:
+            told = [
+                (int(supports[k, 0]), int(supports[k, 1]))
+                for k in by_scope[first : first + origins]
+                if strong[k]
+            ]
+            flags, origins = _nested_flags(flags, own, nesting, told)
         found[scope] = EstimateFigures(
             None if cmin < 0 else cmin,
             None if cmax < 0 else cmax,
             None if cons < 0 else cons,
             reports,
             origins,
-            flag_sets[bits],
-            tuple(names[first : first + origins]),
+            flags,
+            own,
         )
     return found
+
+
+def _nested_flags(
+    flags: tuple[str, ...],
+    origins: Iterable[str],
+    nesting: NestingOfScope,
+    strong: Sequence[tuple[int, int]],
+) -> tuple[tuple[str, ...], int]:
+    """A scope's flags and number of origins once its families have spoken (as
+    ``estimate_figures`` reads them), from those of its own claims and the supports of its
+    strong claims."""
+    informed = set(origins) | nesting.origins
+    found = (set(flags) - {"single_source"}) | nesting.flags
+    if len(informed) == 1:
+        found.add("single_source")
+    if disputed_by_message(strong, nesting.disputing):
+        found.add("disputed")
+    return tuple(flag for flag in FLAG_ORDER if flag in found), len(informed)
 
 
 def _latest_rows(fast: _FastClaims, claims: Sequence[int]) -> dict[int, tuple[int, ...]]:
@@ -1513,7 +1553,7 @@ def _patches(
     """``reconciliation._estimate``'s flags for the fast scopes that took part in a family."""
     if nested is None:
         return {}
-    touched = set(nested.messages) | set(nested.flags) | set(nested.families.residual)
+    touched = _touched(nested)
     position = {int(s): i for i, s in enumerate(figures.present.tolist())}
     flag_sets = [_flags(bits) for bits in range(32)]
     patches: dict[int, _Patch] = {}
@@ -1524,11 +1564,7 @@ def _patches(
         start, n = int(figures.claim_start[at]), int(figures.origins[at])
         claims = figures.claims_by_scope[start : start + n]
         nesting = nesting_of(nested, scope_id, nested.scopes, origin_names, audit=False)
-        informed = {origin_names[o] for o in fast.origin[claims].tolist()} | nesting.origins
-        flags = set(flag_sets[int(figures.flag_bits[at])]) - {"single_source"}
-        flags |= nesting.flags
-        if len(informed) == 1:
-            flags.add("single_source")
+        own = [origin_names[o] for o in fast.origin[claims].tolist()]
         level = codes.count[fast.rows[claims]]
         strong = [
             (int(quantities.support_low[lv]), int(quantities.support_high[lv]))
@@ -1537,11 +1573,8 @@ def _patches(
             )
             if q >= DISPUTE_MIN_Q and s >= CONTESTED_BELOW
         ]
-        if disputed_by_message(strong, nesting.disputing):
-            flags.add("disputed")
-        patches[scope_id] = _Patch(
-            tuple(flag for flag in FLAG_ORDER if flag in flags), len(informed)
-        )
+        flags, origins = _nested_flags(flag_sets[int(figures.flag_bits[at])], own, nesting, strong)
+        patches[scope_id] = _Patch(flags, origins)
     return patches
 
 
