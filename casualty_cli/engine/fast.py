@@ -46,6 +46,7 @@ from casualty_cli.engine.arrays import combine, distinct, distinct_ids
 from casualty_cli.engine.claims import (
     Claim,
     ClaimSet,
+    PublishedKey,
     Record,
     build_claims,
     derived_claim,
@@ -67,7 +68,7 @@ from casualty_cli.estimates import (
     Status,
     evidence_phrases,
 )
-from casualty_cli.grammar.quantity import exact_kernel
+from casualty_cli.grammar.quantity import Kernel, exact_kernel
 from casualty_cli.model import (
     ROOT_CATEGORY,
     Component,
@@ -131,44 +132,45 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     slow = _slow_claims(table, ids, np.flatnonzero(slow_row), scopes, origin_names)
 
     fast = _FastClaims(table, codes, ids, origin_names, origin_of_row, group, ~slow_row)
-    of_claims_py = {record.scope for record in slow.records}
-    made: list[Claim] = []
-    if differences is not None:
-        made = _add_differences(table, differences, fast, scopes, slow, origin_names)
+    derived = _Derived.of(table, differences, fast, scopes, origin_names)
+    # A difference landing on a window of the Python path joins its claims there; the others
+    # stay columns, their objects made only for an audit.
+    with_claims_py = {record.scope for record in slow.records} | slow.revised | slow.inconsistent
+    joining = np.array([s in with_claims_py for s in derived.scope.tolist()], np.bool_)
+    joined = derived.claims(np.flatnonzero(joining))
+    slow.claims += joined
+    slow.records += _records(joined)
+    alone = np.flatnonzero(~joining)
 
     # Claims in build_claims order: by scope id, then by origin name.
-    n_levels = len(table.count.levels)
-    claim_scope = np.concatenate([fast.scope, np.array([c.scope for c in slow.claims], np.int64)])
-    claim_origin = np.concatenate(
-        [
-            origin_rank[fast.origin],
-            np.array([origin_rank[slow.origin_id[c.origin]] for c in slow.claims], np.int64),
-        ]
+    n_levels, n_slow = len(table.count.levels), len(slow.claims)
+    claim_scope = np.concatenate(
+        [fast.scope, np.array([c.scope for c in slow.claims], np.int64), derived.scope[alone]]
     )
+    slow_origin = np.array([slow.origin_id[c.origin] for c in slow.claims], np.int64)
+    claim_origin = np.concatenate([fast.origin, slow_origin, derived.origin[alone]])
     claim_kernel = np.concatenate(
-        [codes.count[fast.rows], n_levels + np.arange(len(slow.claims), dtype=np.int64)]
+        [codes.count[fast.rows], n_levels + np.arange(n_slow + alone.size, dtype=np.int64)]
     )
-    claim_q = np.concatenate([fast.q, np.array([c.q for c in slow.claims], np.float64)])
-    order = np.lexsort((claim_origin, claim_scope))
+    claim_q = np.concatenate(
+        [fast.q, np.array([c.q for c in slow.claims], np.float64), derived.q[alone]]
+    )
+    order = np.lexsort((origin_rank[claim_origin], claim_scope))
     if order.size == 0:
         return Reconciliation((), table, notes, table.findings)
+    kernels = [claim.kernel for claim in slow.claims]
+    kernels += [derived.kernel(value) for value in derived.value[alone].tolist()]
     arrays = _claim_arrays(
-        claim_scope[order],
-        claim_kernel[order],
-        claim_q[order],
-        _kernel_table(quantities, [claim.kernel for claim in slow.claims]),
+        claim_scope[order], claim_kernel[order], claim_q[order], _kernel_table(quantities, kernels)
     )
     fusion = fuse(arrays, n_scopes=len(scopes), segments=False)
     support = np.empty(order.size, np.float64)
     support[order] = fusion.support
-    origin_id = np.concatenate(
-        [fast.origin, np.array([slow.origin_id[c.origin] for c in slow.claims], np.int64)]
-    )
     candidates, scope_columns = _family_candidates(table, ids, scopes, bool(targets))
     nested = None
     if candidates.size:
         nested = nest_scopes(
-            scopes.all(), arrays, origin_id[order], fusion, table.categories, targets,
+            scopes.all(), arrays, claim_origin[order], fusion, table.categories, targets,
             table.places, candidates, scope_columns,
         )  # fmt: skip
     if nested is not None:
@@ -177,8 +179,12 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
         scopes.extra.extend(nested.scopes[len(scopes) :])
     fast_support = support[: fast.rows.size]
     slow_support = {
-        id(claim): float(s) for claim, s in zip(slow.claims, support[fast.rows.size :], strict=True)
+        id(claim): float(s)
+        for claim, s in zip(
+            slow.claims, support[fast.rows.size : fast.rows.size + n_slow].tolist(), strict=True
+        )
     }
+    alone_support = support[fast.rows.size + n_slow :]
 
     slow_set = ClaimSet(scopes, slow.claims, slow.records, slow.revised, slow.inconsistent)  # type: ignore[arg-type]
     by_scope: dict[int, list[Record]] = {}
@@ -199,33 +205,43 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     named: Sequence[Scope] = nested.scopes if nested is not None else scopes
     # The Python path's columns now; its Estimate objects, with their audit trail, on demand.
     # Windows that only day differences count, column-wise.
-    touched = _touched(nested)
     differenced = _difference_figures(
-        made,
-        support[support.size - len(made) :],
+        derived,
+        alone,
+        alone_support,
         fusion,
-        of_claims_py | slow.revised | slow.inconsistent,
         {
             s: nesting_of(nested, s, named, origin_names, audit=False)
-            for s in touched.intersection([claim.scope for claim in made])
+            for s in _touched(nested).intersection(derived.scope[alone].tolist())
         },
     )
     slow_figures = {
-        scope_id: differenced.get(scope_id) or estimate_figures(
+        scope_id: estimate_figures(
             slow_set, scope_id, records, fusion, slow_support,
             nesting_of(nested, scope_id, named, origin_names, audit=False),
         )
         for scope_id, records in by_scope.items()
     }  # fmt: skip
+    slow_figures.update(differenced)
 
     @functools.cache
     def slow_estimates() -> dict[int, Estimate]:
+        # The differences left as columns, as objects now: their audit tells their arithmetic.
+        made = derived.claims(alone)
+        supports = {
+            **slow_support,
+            **{id(c): float(s) for c, s in zip(made, alone_support.tolist(), strict=True)},
+        }
+        records = {scope_id: list(listed) for scope_id, listed in by_scope.items()}
+        for record in _records(made):
+            records.setdefault(record.scope, []).append(record)
         return {
             scope_id: _estimate(
-                table, slow_set, scope_id, records, fusion, slow_support, int(rank_of[scope_id]),
-                nesting_of(nested, scope_id, named, origin_names), slow_figures[scope_id],
+                table, slow_set, scope_id, scope_records, fusion, supports,
+                int(rank_of[scope_id]), nesting_of(nested, scope_id, named, origin_names),
+                slow_figures[scope_id],
             )
-            for scope_id, records in by_scope.items()
+            for scope_id, scope_records in records.items()
         }  # fmt: skip
 
     def received(scope_id: int) -> tuple[Received, ...]:
@@ -243,10 +259,11 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
 
     def phrases() -> list[str | None]:
         # The reports each slow estimate used, from its audit alone: no Estimate objects.
-        evidence = {
-            scope_id: _audit(table, records, slow_support)[0]
+        evidence: dict[int, Sequence[Evidence]] = dict.fromkeys(derived.scope[alone].tolist(), ())
+        evidence.update(
+            (scope_id, _audit(table, records, slow_support)[0])
             for scope_id, records in by_scope.items()
-        }
+        )
         return _phrases(table, fast, evidence, ranked, len(scopes))
 
     if nested is not None:
@@ -1032,69 +1049,134 @@ def _slow_claims(
     return slow
 
 
-def _add_differences(
-    table: ReportTable,
-    differences: _Differences,
-    fast: _FastClaims,
-    scopes: _ScopeList,
-    slow: _Slow,
-    origin_names: Sequence[str],
-) -> list[Claim]:
-    """The day differences of the column-wise series, made as ``claims._day_differences``
-    makes them (derived claims, with their records), into the Python path's claims; and
-    returned, in the order they were added."""
-    if differences.before.size == 0:
-        return []
-    n_origins = len(origin_names)
-    claim_key = fast.scope * n_origins + fast.origin
-    by_key = np.argsort(claim_key, kind="stable")
-    sorted_key = claim_key[by_key]
+class _Derived:
+    """The day differences of the column-wise series, as ``claims._day_differences`` makes
+    them: derived claims held as columns, in ``build_claims``'s order (by scope, then origin),
+    their Claim objects made only for the claims asked for.
 
-    def claim_of(scope: IntArray) -> list[int]:
-        found: list[int] = by_key[
-            np.searchsorted(sorted_key, scope * n_origins + differences.origin)
-        ].tolist()
+    Per claim: its ``scope`` and ``origin`` (id), ``q``, the figures ``low`` and ``high`` of
+    the counts ``before`` and ``after`` it (column-wise claims) as of the days ``first`` and
+    ``last``, and its ``value``; ``rows`` and ``published`` are those counts' latest reports.
+    """
+
+    def __init__(
+        self,
+        origin_names: Sequence[str],
+        columns: Mapping[str, NDArray[Any]],
+        rows: Mapping[int, tuple[int, ...]],
+        published: Mapping[int, PublishedKey],
+    ) -> None:
+        self.origin_names = origin_names
+        self.scope: IntArray = columns["scope"]
+        self.origin: IntArray = columns["origin"]
+        self.before: IntArray = columns["before"]
+        self.after: IntArray = columns["after"]
+        self.low: IntArray = columns["low"]
+        self.high: IntArray = columns["high"]
+        self.first: IntArray = columns["first"]
+        self.last: IntArray = columns["last"]
+        self.q: FloatArray = columns["q"]
+        self.value: IntArray = self.high - self.low
+        self._rows = rows
+        self._published = published
+        self.n_rows = np.array(
+            [len(rows[b]) + len(rows[a]) for b, a in zip(self.before, self.after, strict=True)],
+            np.int64,
+        )
+        self._kernels: dict[int, Kernel] = {}
+
+    @classmethod
+    def of(
+        cls,
+        table: ReportTable,
+        differences: _Differences | None,
+        fast: _FastClaims,
+        scopes: _ScopeList,
+        origin_names: Sequence[str],
+    ) -> _Derived:
+        """The differences found column-wise (none if None), their new windows added to
+        ``scopes``."""
+        if differences is None or differences.before.size == 0:
+            empty = np.zeros(0, np.int64)
+            names = ("scope", "origin", "before", "after", "low", "high", "first", "last")
+            return cls(origin_names, {**dict.fromkeys(names, empty), "q": empty * 1.0}, {}, {})
+        n_origins = len(origin_names)
+        claim_key = fast.scope * n_origins + fast.origin
+        by_key = np.argsort(claim_key, kind="stable")
+        sorted_key = claim_key[by_key]
+
+        def claim_of(scope: IntArray) -> IntArray:
+            found: IntArray = by_key[
+                np.searchsorted(sorted_key, scope * n_origins + differences.origin)
+            ]
+            return found
+
+        scope = np.array(_difference_scopes(differences, scopes), np.int64)
+        # build_claims keeps its claims by scope, then by origin name.
+        order = np.lexsort((_ranks(origin_names)[differences.origin], scope))
+        before, after = claim_of(differences.before)[order], claim_of(differences.after)[order]
+        members = sorted({*before.tolist(), *after.tolist()})
+        columns = {
+            "scope": scope[order],
+            "origin": differences.origin[order],
+            "before": before,
+            "after": after,
+            "low": differences.before_figure[order],
+            "high": differences.after_figure[order],
+            "first": differences.before_end[order],
+            "last": differences.after_end[order],
+            "q": np.minimum(fast.q[before], fast.q[after]),
+        }
+        published = {k: published_key(table.published[int(fast.rows[k])]) for k in members}
+        return cls(origin_names, columns, _latest_rows(fast, members), published)
+
+    def kernel(self, value: int) -> Kernel:
+        """The kernel of a difference of ``value``: one per distinct value."""
+        found = self._kernels.get(value)
+        if found is None:
+            found = self._kernels[value] = exact_kernel(value)
         return found
 
-    before, after = claim_of(differences.before), claim_of(differences.after)
-    members = sorted({*before, *after})
-    rows_of = _latest_rows(fast, members)
-    q = fast.q.tolist()
-    published = {k: published_key(table.published[int(fast.rows[k])]) for k in members}
-    made = [
-        derived_claim(
-            scope,
-            origin_names[origin],
-            "derived_difference",
-            exact_kernel(high - low),
-            high - low,
-            q=min(q[b], q[a]),
-            rows=rows_of[b] + rows_of[a],  # two scopes: no row in both
-            published=max(published[b], published[a]),
-            arithmetic=difference_arithmetic(
-                low, high, date.fromordinal(first), date.fromordinal(last)
-            ),
-        )
-        for scope, origin, b, a, low, high, first, last in zip(
-            _difference_scopes(differences, scopes),
-            differences.origin.tolist(),
-            before,
-            after,
-            differences.before_figure.tolist(),
-            differences.after_figure.tolist(),
-            differences.before_end.tolist(),
-            differences.after_end.tolist(),
-            strict=True,
-        )
-    ]
-    # build_claims keeps one claim per scope and origin in that order.
-    made.sort(key=lambda claim: (claim.scope, claim.origin))
-    for claim in made:
-        slow.claims.append(claim)
-        slow.records.append(
-            Record(claim.scope, None, claim.origin, Status.USED, claim.q, "", claim)
-        )
-    return made
+    def claims(self, picked: IntArray) -> list[Claim]:
+        """The Claim objects of the differences ``picked``."""
+        rows, published = self._rows, self._published
+        return [
+            derived_claim(
+                scope,
+                self.origin_names[origin],
+                "derived_difference",
+                self.kernel(high - low),
+                high - low,
+                q=q,
+                rows=rows[b] + rows[a],  # two scopes: no row in both
+                published=max(published[b], published[a]),
+                arithmetic=difference_arithmetic(
+                    low, high, date.fromordinal(first), date.fromordinal(last)
+                ),
+            )
+            for scope, origin, b, a, low, high, first, last, q in zip(
+                *(
+                    column[picked].tolist()
+                    for column in (
+                        self.scope, self.origin, self.before, self.after, self.low,
+                        self.high, self.first, self.last, self.q,
+                    )
+                ),
+                strict=True,
+            )
+        ]  # fmt: skip
+
+    def support(self, picked: IntArray) -> tuple[IntArray, IntArray]:
+        """The smallest interval holding each picked claim's kernel."""
+        bounds = [self.kernel(v) for v in self.value[picked].tolist()]
+        low = np.array([min(c.low for c in k) for k in bounds], np.int64)
+        high = np.array([max(c.high for c in k) for k in bounds], np.int64)
+        return low, high
+
+
+def _records(claims: Sequence[Claim]) -> list[Record]:
+    """The record of each derived claim: used, as ``build_claims`` records one."""
+    return [Record(c.scope, None, c.origin, Status.USED, c.q, "", c) for c in claims]
 
 
 def _touched(nested: Nested | None) -> set[int]:
@@ -1105,39 +1187,30 @@ def _touched(nested: Nested | None) -> set[int]:
 
 
 def _difference_figures(
-    made: Sequence[Claim],
+    derived: _Derived,
+    picked: IntArray,
     support: FloatArray,
     fusion: Fusion,
-    skipped: set[int],
     nestings: Mapping[int, NestingOfScope],
 ) -> dict[int, EstimateFigures]:
-    """``estimate_figures`` of the scopes that only the differences ``made`` count, but the
-    ``skipped``, column-wise: each difference is stated as an exact figure.  ``nestings``
-    are what families told the scopes they touched."""
-    picked = [i for i, claim in enumerate(made) if claim.scope not in skipped]
-    if not picked:
+    """``estimate_figures`` of the windows that only the differences ``picked`` count, with
+    their ``support``, column-wise: each difference is stated as an exact figure.
+    ``nestings`` are what families told the windows they touched."""
+    if picked.size == 0:
         return {}
-    value = np.array([made[i].exact for i in picked], np.int64)
-    if value.min() < 0:
-        return {}  # -1 stands for "none" in the figures: leave a falling series to claims.py
-    supports = np.array([made[i].support for i in picked], np.int64).reshape(-1, 2)
+    value = derived.value[picked]
+    support_low, support_high = derived.support(picked)
     claims = _ClaimFigures(
-        np.array([made[i].scope for i in picked], np.int64),
-        np.array([made[i].q for i in picked], np.float64),
-        value,
-        value,
-        value,
-        supports[:, 0],
-        supports[:, 1],
-        np.array([len(made[i].rows) for i in picked], np.int64),
-    )
-    figures = _fast_figures(claims, support[picked], fusion)
+        derived.scope[picked], derived.q[picked], value, value, value,
+        support_low, support_high, derived.n_rows[picked],
+    )  # fmt: skip
+    figures = _fast_figures(claims, support, fusion)
     by_scope = figures.claims_by_scope.tolist()
-    names = [made[picked[i]].origin for i in by_scope]  # by scope, then by name
-    strong = (claims.q >= DISPUTE_MIN_Q) & (support[picked] >= CONTESTED_BELOW)
+    names = [derived.origin_names[o] for o in derived.origin[picked][by_scope].tolist()]
+    strong = (claims.q >= DISPUTE_MIN_Q) & (support >= CONTESTED_BELOW)
     flag_sets = [_flags(bits) for bits in range(32)]
     found = {}
-    for scope, cmin, cmax, cons, reports, origins, bits, first in zip(
+    for scope, cmin, cmax, cons, reports, origins, bits, first, kept in zip(
         figures.present.tolist(),
         figures.claimed_min.tolist(),
         figures.claimed_max.tolist(),
@@ -1146,22 +1219,23 @@ def _difference_figures(
         figures.origins.tolist(),
         figures.flag_bits.tolist(),
         figures.claim_start.tolist(),
+        figures.any_kept.tolist(),
         strict=True,
     ):
-        own = tuple(names[first : first + origins])
+        own = tuple(names[first : first + origins])  # by name, as build_claims orders them
         flags = flag_sets[bits]
         nesting = nestings.get(scope)
         if nesting is not None:
             told = [
-                (int(supports[k, 0]), int(supports[k, 1]))
+                (int(support_low[k]), int(support_high[k]))
                 for k in by_scope[first : first + origins]
                 if strong[k]
             ]
             flags, origins = _nested_flags(flags, own, nesting, told)
         found[scope] = EstimateFigures(
-            None if cmin < 0 else cmin,
-            None if cmax < 0 else cmax,
-            None if cons < 0 else cons,
+            cmin if kept else None,
+            cmax if kept else None,
+            cons if kept else None,
             reports,
             origins,
             flags,
@@ -1360,6 +1434,7 @@ class _Figures(NamedTuple):
     flag_bits: IntArray
     claims_by_scope: IntArray  # claims sorted by scope
     claim_start: IntArray  # per present scope, its first position in claims_by_scope
+    any_kept: BoolArray  # per present scope, whether a claim is not discounted
 
 
 class _ClaimFigures(NamedTuple):
@@ -1410,7 +1485,9 @@ def _fast_figures(claims: _ClaimFigures, support: FloatArray, fusion: Fusion) ->
 
     if present.size == 0:
         empty = np.zeros(0, np.int64)
-        return _Figures(empty, empty, empty, empty, empty, empty, empty, empty, empty)
+        return _Figures(
+            empty, empty, empty, empty, empty, empty, empty, empty, empty, empty.astype(np.bool_)
+        )
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     # Written as reconciliation._status reads a support (a NaN support would count as used).
     kept = ~(support < DISCOUNTED_BELOW)
@@ -1440,6 +1517,7 @@ def _fast_figures(claims: _ClaimFigures, support: FloatArray, fusion: Fusion) ->
         flag_bits=bits.astype(np.int64),
         claims_by_scope=by_scope,
         claim_start=starts,
+        any_kept=any_kept,
     )
 
 
