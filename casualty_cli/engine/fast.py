@@ -36,6 +36,7 @@ import functools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -293,40 +294,57 @@ class _Quantities:
     """
 
     def __init__(self, levels: Sequence[Quantity]) -> None:
-        kernels = [quantity.kernel for quantity in levels]
-        self.size = np.fromiter(map(len, kernels), np.int64, len(kernels))
+        n = len(levels)
+        # Every attribute read once per level, then transposed: a level's figures side by side.
+        read = attrgetter("kind", "value", "low", "high", "kernel", "conservative")
+        kinds, values, lows, highs, kernels, conservative = (
+            zip(*map(read, levels), strict=True) if n else ((),) * 6
+        )
+        self.size = np.fromiter(map(len, kernels), np.int64, n)
         self.offset = np.cumsum(self.size) - self.size
         flat = [component for kernel in kernels for component in kernel]
-        self.low = np.fromiter((c.low for c in flat), np.int64, len(flat))
-        self.high = np.fromiter((c.high for c in flat), np.int64, len(flat))
-        self.weight = np.fromiter((c.weight for c in flat), np.float64, len(flat))
+        low, high, weight = zip(*map(_BAND, flat), strict=True) if flat else ((), (), ())
+        self.low = np.array(low, np.int64)
+        self.high = np.array(high, np.int64)
+        self.weight = np.array(weight, np.float64)
         starts = self.offset if len(flat) else np.zeros(0, np.int64)
         self.support_low = np.minimum.reduceat(self.low, starts) if len(flat) else starts
         self.support_high = np.maximum.reduceat(self.high, starts) if len(flat) else starts
-        self.exact = np.fromiter(
-            (quantity.kind is QuantityKind.EXACT for quantity in levels), np.bool_, len(levels)
+        self.exact = np.array([kind is QuantityKind.EXACT for kind in kinds], np.bool_)
+        self.value = np.array([value or 0 for value in values], np.int64)
+        self.conservative = np.array(conservative, np.int64)
+        self.stated_low, self.stated_high = _stated(
+            np.array([kind is QuantityKind.RANGE for kind in kinds], np.bool_),
+            np.array([value is not None for value in values], np.bool_),
+            self.value,
+            np.array(lows, np.int64),
+            np.array([high is not None for high in highs], np.bool_),
+            np.array([high or 0 for high in highs], np.int64),
         )
-        self.value = np.fromiter(
-            (quantity.value or 0 for quantity in levels), np.int64, len(levels)
-        )
-        self.conservative = np.fromiter(
-            (quantity.conservative for quantity in levels), np.int64, len(levels)
-        )
-        stated = [_stated(quantity) for quantity in levels]
-        self.stated_low = np.fromiter((low for low, _ in stated), np.int64, len(levels))
-        self.stated_high = np.fromiter((high for _, high in stated), np.int64, len(levels))
         # Levels with equal kernels share an id: repeats of one figure in two spellings
         # ("1,234" and "1234") are one claim.  Keyed on the flat numbers, not the objects.
         self.kernel_id = _kernel_ids(self)
 
 
-def _stated(quantity: Quantity) -> tuple[int, int]:
-    """``claims._claim_of``'s stated interval of a quantity."""
-    high = quantity.high if quantity.high is not None else (quantity.value or quantity.low)
-    low = quantity.value if quantity.value is not None else quantity.low
-    if quantity.kind is QuantityKind.RANGE:
-        low, high = quantity.low, quantity.high or quantity.low
-    return min(low, high), max(low, high)
+_BAND = attrgetter("low", "high", "weight")
+
+
+def _stated(
+    is_range: BoolArray,
+    has_value: BoolArray,
+    value: IntArray,
+    low: IntArray,
+    has_high: BoolArray,
+    high: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """``claims._claim_of``'s stated interval of each quantity: the value (else the low end)
+    up to the high end (else the value, else the low end); a range from its low end to its
+    high end (else its low end).  ``value`` and ``high`` are 0 where missing."""
+    upper = np.where(has_high, high, np.where(value != 0, value, low))
+    lower = np.where(has_value, value, low)
+    lower = np.where(is_range, low, lower)
+    upper = np.where(is_range, np.where(high != 0, high, low), upper)
+    return np.minimum(lower, upper), np.maximum(lower, upper)
 
 
 def _kernel_ids(quantities: _Quantities) -> IntArray:
