@@ -16,6 +16,7 @@ parts is an atom at the sum of their best estimates and a band whose half-widths
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -48,6 +49,7 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 Component = tuple[int, int, float]
+Rows = tuple[int, ...]  # claims, by their position in the claim arrays
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +119,16 @@ class ScopeClaims:
     origin: IntArray
     n_scopes: int
 
-    def rows_of(self, scopes: Sequence[int]) -> dict[int, IntArray]:
-        """The claims of each of ``scopes``."""
+    def rows_of(self, scopes: Sequence[int]) -> dict[int, Rows]:
+        """The claims of each of ``scopes``, as Python ints: a scope has a handful, which
+        Python reads and filters faster than numpy."""
         order = np.argsort(self.claims.scope, kind="stable")
         wanted = np.array(sorted(scopes), np.int64)
         begins = np.searchsorted(self.claims.scope[order], wanted)
         ends = np.searchsorted(self.claims.scope[order], wanted, side="right")
+        claims: list[int] = order.tolist()
         return {
-            s: order[a:b]
+            s: tuple(claims[a:b])
             for s, a, b in zip(wanted.tolist(), begins.tolist(), ends.tolist(), strict=True)
         }
 
@@ -156,18 +160,20 @@ class _Pool:
     def __init__(self, base: ScopeClaims) -> None:
         self.base = base
         self.comp_order, self.comp_start = base.components
-        self.sets: list[tuple[IntArray, list[Message]]] = []
+        self.sets: list[tuple[Rows, list[Message]]] = []
 
-    def add(self, rows: IntArray, messages: Sequence[Message]) -> int:
+    def add(self, rows: Rows, messages: Sequence[Message]) -> int:
         self.sets.append((rows, list(messages)))
         return len(self.sets) - 1
 
     def fuse(self) -> tuple[Fusion, IntArray, list[tuple[int, Message, int]]]:
         """The fusion of every set; the position of each set's claims; the messages' rows."""
         claims = self.base.claims
-        counts = [rows.size for rows, _ in self.sets]
+        counts = [len(rows) for rows, _ in self.sets]
         set_of_claim = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-        rows = np.concatenate([rows for rows, _ in self.sets] + [np.zeros(0, np.int64)])
+        rows = np.fromiter(
+            itertools.chain.from_iterable(rows for rows, _ in self.sets), np.int64, sum(counts)
+        )
         sizes = self.comp_start[rows + 1] - self.comp_start[rows]
         comps = self.comp_order[np.repeat(self.comp_start[rows], sizes) + within(sizes)]
         # The messages that are claims, after the sets' own claims: one list per column.
@@ -361,14 +367,13 @@ def _ranges(fusion: Fusion) -> list[tuple[int, int, int, int, int]]:
 
 
 def _origins_and_q(
-    base: ScopeClaims, rows_of: Mapping[int, IntArray]
+    base: ScopeClaims, rows_of: Mapping[int, Rows]
 ) -> tuple[dict[int, frozenset[int]], dict[int, float]]:
     """Each scope's claim origins, and (for a scope with claims) the largest q among them."""
     origin, q = base.origins, base.qs
     origins_of: dict[int, frozenset[int]] = {}
     q_of: dict[int, float] = {}
-    for s, rows in rows_of.items():
-        picked = rows.tolist()
+    for s, picked in rows_of.items():
         origins_of[s] = frozenset([origin[r] for r in picked])
         if picked:
             q_of[s] = max([q[r] for r in picked])
@@ -396,7 +401,7 @@ def _heights(families: Families) -> dict[int, int]:
 # --- the two passes ---------------------------------------------------------------------------
 
 
-_NO_ROWS = np.zeros(0, np.int64)
+_NO_ROWS: Rows = ()
 
 
 class _Evidence:
@@ -405,7 +410,7 @@ class _Evidence:
     def __init__(
         self,
         base: ScopeClaims,
-        rows_of: Mapping[int, IntArray],
+        rows_of: Mapping[int, Rows],
         up: dict[int, Message],
         caps: dict[int, Message],
         floors: dict[int, Message],
@@ -421,7 +426,7 @@ class _Evidence:
         found = self._origins.get(s)
         if found is None:
             found = self._origins[s] = frozenset(
-                self.base.origin[self.rows_of.get(s, _NO_ROWS)].tolist()
+                self.base.origins[r] for r in self.rows_of.get(s, _NO_ROWS)
             )
         return found
 
@@ -433,14 +438,12 @@ class _Evidence:
 
     def of(
         self, s: int, excluded: frozenset[int], *, up: bool, down: bool
-    ) -> tuple[IntArray, list[Message]]:
+    ) -> tuple[Rows, list[Message]]:
         rows = self.rows_of.get(s, _NO_ROWS)
         messages = self.messages(s, up=up, down=down)
         if excluded:
-            # A scope has a handful of claims: a Python test beats np.isin's set-up.
-            origin = self.base.origin[rows].tolist()
-            if any(o in excluded for o in origin):
-                rows = rows[np.array([o not in excluded for o in origin], np.bool_)]
+            origin = self.base.origins
+            rows = tuple(r for r in rows if origin[r] not in excluded)
             messages = [m for m in messages if not m.origins & excluded]
         return rows, messages
 
@@ -478,11 +481,11 @@ class _Refits:
             rows, messages, unchanged = full_rows, full_messages, True
         else:
             rows, messages = self.evidence.of(s, excluded, up=up, down=down)
-            unchanged = rows.size == full_rows.size and len(messages) == len(full_messages)
-        key: tuple[object, ...] = (s, up, down, None if unchanged else frozenset(rows.tolist()))
+            unchanged = len(rows) == len(full_rows) and len(messages) == len(full_messages)
+        key: tuple[object, ...] = (s, up, down, None if unchanged else frozenset(rows))
         if key in self.wanted or key in self.ready:
             return key
-        if rows.size == 0 and not messages:
+        if not rows and not messages:
             self.ready[key] = None
         elif unchanged and (up, down) == (True, False) and s in self.known:
             self.ready[key] = self.known[s]
@@ -501,8 +504,7 @@ class _Refits:
         for key, index in self.wanted.items():
             if index is None:
                 continue
-            rows, messages = self.pool.sets[index]
-            picked = rows.tolist()
+            picked, messages = self.pool.sets[index]
             origins = frozenset([origin_of[r] for r in picked]).union(
                 *(m.origins for m in messages)
             )
