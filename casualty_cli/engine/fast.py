@@ -399,7 +399,7 @@ class _ScopeList(Sequence[Scope]):
         self.extra.append(scope)
 
     def made(self, indices: Sequence[int]) -> list[Scope]:
-        """The scopes of ``indices`` (all of reports), made at once."""
+        """The scopes of ``indices`` (scopes of reports, not added ones), made at once."""
         return self._make(indices)
 
     def all(self) -> list[Scope]:
@@ -1098,7 +1098,10 @@ class _Derived:
         self._rows = rows
         self._published = published
         self.n_rows = np.array(
-            [len(rows[b]) + len(rows[a]) for b, a in zip(self.before, self.after, strict=True)],
+            [
+                len(rows[b]) + len(rows[a])
+                for b, a in zip(self.before.tolist(), self.after.tolist(), strict=True)
+            ],
             np.int64,
         )
         self._kernels: dict[int, Kernel] = {}
@@ -1115,9 +1118,11 @@ class _Derived:
         """The differences found column-wise (none if None), their new windows added to
         ``scopes``."""
         if differences is None or differences.before.size == 0:
-            empty = np.zeros(0, np.int64)
-            names = ("scope", "origin", "before", "after", "low", "high", "first", "last")
-            return cls(origin_names, {**dict.fromkeys(names, empty), "q": empty * 1.0}, {}, {})
+            none: dict[str, NDArray[Any]] = dict.fromkeys(
+                ("scope", "origin", "before", "after", "low", "high", "first", "last"),
+                np.zeros(0, np.int64),
+            )
+            return cls(origin_names, {**none, "q": np.zeros(0, np.float64)}, {}, {})
         n_origins = len(origin_names)
         claim_key = fast.scope * n_origins + fast.origin
         by_key = np.argsort(claim_key, kind="stable")
