@@ -221,6 +221,8 @@ class _Spans:
         self.offset = starts(self.count)
 
     def families(self, parents: list[int], ids: IntArray) -> list[Family]:
+        """The families of each owner, whose scope is ``parents[owner]``; ``ids`` are the
+        scopes of the windows inside."""
         tiled, tiling = self.tilings()
         covered = self.covered() & ~tiled
         largest = self.largest()
