@@ -253,3 +253,28 @@ def test_a_family_is_what_find_families_makes() -> None:
     """The column-wise finder hands back the same types: a family compares by its fields."""
     found, _ = both(windows([(1, 2), (1, 1), (2, 2)]))
     assert found.families == (Family(0, (1, 2), "time", True),)
+
+
+OPEN_BREAKDOWNS = """\
+categories:
+  all: {parts: [civilians, combatants]}
+places:
+  Syria: {parts: [Latakia, Tartus]}
+reports:
+"""
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(mixed_rows, min_size=2, max_size=25))
+def test_breakdowns_declared_open_take_the_column_wise_path(rows: list[tuple[str, ...]]) -> None:
+    """Parts declared but not complete add no scope: the families are found column-wise, and
+    the estimates are those of the objects."""
+    lines = [OPEN_BREAKDOWNS]
+    for source, published, period, place, category, outcome, count in rows:
+        cells = {"source": source, "published": published, "count": count}
+        cells |= {k: v for k, v in (("period", period), ("place", place)) if v}
+        cells |= {k: v for k, v in (("category", category), ("outcome", outcome)) if v}
+        lines.append("  - {" + ", ".join(f"{k}: '{v}'" for k, v in cells.items()) + "}\n")
+    t = table_of("".join(lines), "reports.yaml")
+    assert t.categories and t.places
+    assert_equal(t)
