@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from operator import itemgetter
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast, overload
 
 from casualty_cli.errors import Finding, Location
 from casualty_cli.names import path_key, place_key
@@ -239,6 +239,34 @@ class Factor(Generic[T]):
 _PER_LEVEL_WORK = frozenset({"count", "window", "period", "published", "place", "category"})
 
 
+# The columns the engine never reads: only a report's own account (``report``, for explain).
+_UNREAD = frozenset({"ids", "period", "url", "quote", "notes"})
+
+
+class _Picked(Sequence[int]):
+    """Codes of some rows of a column, read from the whole column when asked for."""
+
+    def __init__(self, codes: Sequence[int], rows: Sequence[int]) -> None:
+        self._codes = codes
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def take(self, pick: Callable[[Sequence[int]], list[int]]) -> _Picked:
+        """The codes of the rows ``pick`` takes of these, still read only when asked for."""
+        return _Picked(self._codes, pick(self._rows))
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self._codes[row] for row in self._rows[index]]
+        return self._codes[self._rows[index]]
+
+
 def _declared_over(
     places: Mapping[str, CategoryNode], paths: Sequence[tuple[str, ...]]
 ) -> dict[str, CategoryNode]:
@@ -307,13 +335,20 @@ class ReportTable:
         keeping the levels keeps every parsed value (and kernel) shared, and the codes too.
         ``compact`` keeps only the levels ``rows`` use, in their order, in the columns whose
         every level the engine reads, and only the place breakdowns those rows can meet: that
-        work then grows with the rows taken, not with the table.
+        work then grows with the rows taken, not with the table.  It also leaves the columns
+        the engine never reads to be picked a row at a time, if ever read.
         """
         changes: dict[str, object] = {}
         pick = _picker(rows)
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, Factor):
+                if isinstance(value.codes, _Picked):  # left unread by an earlier take
+                    changes[f.name] = Factor(value.levels, value.codes.take(pick))
+                    continue
+                if compact and f.name in _UNREAD:
+                    changes[f.name] = Factor(value.levels, _Picked(value.codes, rows))
+                    continue
                 codes = pick(value.codes)
                 if compact and f.name in _PER_LEVEL_WORK:
                     changes[f.name] = _compacted(value.levels, codes)

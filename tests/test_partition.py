@@ -387,3 +387,23 @@ def test_progress_without_fork_counts_every_part_here(
     parted = reconcile_in_parts(table, 2, part_rows=5_000, progress=lambda d, _: told.append(d))
     assert parted is not None
     assert told == [0, 1, 2, 3, 4]
+
+
+def test_a_compact_part_reads_its_unread_columns_only_when_asked() -> None:
+    """Columns the engine never reads (ids, period, url, quote, notes) are picked row by row
+    when read: a part, and a part of a part, tell every report as the whole table does."""
+    table = table_of(
+        "source,published,period,place,count,url,quote,notes\n"
+        + "".join(
+            f"S{i % 3},2025-03-0{1 + i % 5},2025-03-0{1 + i % 5},P{i % 4},{i},"
+            f"https://example.org/{i},said {i},note {i}\n"
+            for i in range(40)
+        ),
+        "reports.csv",
+    )
+    rows = list(range(3, 40, 3))
+    part = table.take(rows, compact=True)
+    again = part.take([4, 1, 0], compact=False)
+    assert [part.report(i) for i in range(len(rows))] == [table.report(r) for r in rows]
+    assert [again.report(i) for i in range(3)] == [table.report(rows[i]) for i in (4, 1, 0)]
+    assert list(part.url.codes[2:5]) == [table.url.codes[r] for r in rows[2:5]]
