@@ -12,6 +12,7 @@ import runpy
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -407,3 +408,41 @@ def test_a_compact_part_reads_its_unread_columns_only_when_asked() -> None:
     assert [part.report(i) for i in range(len(rows))] == [table.report(r) for r in rows]
     assert [again.report(i) for i in range(3)] == [table.report(rows[i]) for i in (4, 1, 0)]
     assert list(part.url.codes[2:5]) == [table.url.codes[r] for r in rows[2:5]]
+
+
+texts_or_none = st.one_of(st.none(), st.sampled_from(["", "a", "b", "Syria", "Syria/Coast"]))
+days_or_none = st.one_of(st.none(), st.sampled_from(["2025-03-06", "2025-03-07", "2025-12-31"]))
+ranked_rows = st.tuples(
+    days_or_none,  # period_end
+    st.integers(0, 5),  # best
+    st.integers(0, 8),  # high
+    texts_or_none,  # outcome
+    texts_or_none,  # category
+    texts_or_none,  # place
+    days_or_none,  # period_start
+    st.booleans(),  # cumulative
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(ranked_rows, max_size=12), min_size=1, max_size=4))
+def test_merged_order_ranks_as_the_rank_key_does(parts: list[list[tuple[Any, ...]]]) -> None:
+    """Texts rank as strings with none below every text, the window end latest first, the
+    largest best estimate and upper bound first, ties in the order the rows came."""
+    names = (*partition.RANK_KEYS, "cumulative")
+    columns: list[EstimateColumns] = [
+        {name: [row[i] for row in rows] for i, name in enumerate(names)} for rows in parts
+    ]
+    merged = partition.merged_order([partition.RankKeys.of(c) for c in columns])
+    every = [row for rows in parts for row in rows]
+
+    def position(row: tuple[Any, ...], column: int) -> int:
+        texts = sorted({other[column] for other in every if other[column] is not None})
+        return -1 if row[column] is None else texts.index(row[column])
+
+    def key(index: int) -> tuple[int, ...]:
+        row = every[index]
+        texts = [position(row, column) for column in (3, 4, 5, 6)]
+        return (-position(row, 0), -row[1], -row[2], *texts, row[7], index)
+
+    assert merged == sorted(range(len(every)), key=key)
