@@ -236,7 +236,7 @@ class Factor(Generic[T]):
 
 # The columns with many levels whose every level the engine reads (kernels, windows, dates):
 # compacting the others would cost more than it saves.
-_PER_LEVEL_WORK = frozenset({"count", "window", "period", "published", "place", "category"})
+_PER_LEVEL_WORK = frozenset({"count", "window", "published", "place", "category"})
 
 
 # The columns the engine never reads: only a report's own account (``report``, for explain).

@@ -31,6 +31,35 @@ def distinct_ids(values: Sequence[Hashable]) -> tuple[NDArray[np.int64], int]:
     return np.array(ids, np.int64), len(seen)
 
 
+def run_starts(values: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Where each run of equal values begins."""
+    begins = np.ones(values.size, np.bool_)
+    np.not_equal(values[1:], values[:-1], out=begins[1:])
+    return begins
+
+
+def first_seen(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """An id per distinct key, numbered in order of each key's first position (not in sorted
+    order, as ``np.unique`` numbers them), and that first position of each id."""
+    if key.size == 0:
+        return key.astype(np.int64), key.astype(np.int64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first, kind="stable")
+    renumber = np.empty(first.size, np.int64)
+    renumber[by_appearance] = np.arange(first.size)
+    ids: NDArray[np.int64] = renumber[inverse.reshape(-1)]
+    firsts: NDArray[np.int64] = first[by_appearance].astype(np.int64)
+    return ids, firsts
+
+
+def digit(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
+    """``values`` as a digit for :func:`combine`: shifted to start at 0, with their range."""
+    if values.size == 0:
+        return values, 1
+    low = int(values.min())
+    return values - low, int(values.max()) - low + 1
+
+
 def starts(sizes: NDArray[np.int64]) -> NDArray[np.int64]:
     """Where each run starts when runs of ``sizes`` follow one another."""
     result: NDArray[np.int64] = np.cumsum(sizes) - sizes

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from casualty_cli.engine.arrays import combine, starts, within
+from casualty_cli.engine.arrays import combine, digit, first_seen, run_starts, starts, within
 from casualty_cli.engine.families import (
     Families,
     Family,
@@ -72,10 +72,10 @@ def find_families_columnwise(
     if two scopes have the same coordinates (the finder would keep only one: let it decide).
     """
     member = candidates[has_claims[candidates]]
-    o, n_o = _ids(columns.outcome[member])
-    c, n_c = _ids(columns.category.own[member])
-    p, n_p = _ids(columns.place.own[member])
-    w, n_w = _ids(columns.window[member])
+    o, n_o = digit(columns.outcome[member])
+    c, n_c = digit(columns.category.own[member])
+    p, n_p = digit(columns.place.own[member])
+    w, n_w = digit(columns.window[member])
     if np.unique(combine((o, n_o), (c, n_c), (p, n_p), (w, n_w))).size < member.size:
         return None
     category = _tree_families(
@@ -88,32 +88,13 @@ def find_families_columnwise(
     return Families((*windows, *category, *place, *chains), (), {}, frozenset(), keys)
 
 
-def _ids(values: IntArray) -> tuple[IntArray, int]:
-    """Small ids for ``values`` (in their order) and how many there can be."""
-    if values.size == 0:
-        return values, 1
-    low = int(values.min())
-    return values - low, int(values.max()) - low + 1
-
-
-def _first_seen(key: IntArray) -> IntArray:
-    """Group ids numbered in order of each group's first element."""
-    if key.size == 0:
-        return key
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    renumber = np.empty(first.size, np.int64)
-    renumber[np.argsort(first, kind="stable")] = np.arange(first.size)
-    grouped: IntArray = renumber[inverse.reshape(-1)]
-    return grouped
-
-
 def _tree_families(
     member: IntArray, group_key: IntArray, paths: PathColumns, dimension: str
 ) -> list[Family]:
     """Each path's nearest ancestor among the scopes of its group, as ``_nearest_parents``."""
     if member.size == 0:
         return []
-    group = _first_seen(group_key)
+    group = first_seen(group_key)[0]
     own = group * paths.n_ids + paths.own[member]
     order = np.argsort(own, kind="stable")
     ordered = own[order]
@@ -131,7 +112,7 @@ def _tree_families(
     # A family per parent, in the order of its group's first scope, then of its first child;
     # its children in order of their names.
     by_parent = np.lexsort((child, parent[child]))
-    first = np.flatnonzero(_run_starts(parent[child][by_parent]))
+    first = np.flatnonzero(run_starts(parent[child][by_parent]))
     heads = parent[child][by_parent][first]
     family_of = np.repeat(np.arange(first.size), np.diff(np.r_[first, child.size]))
     named = np.lexsort((paths.rank[paths.own[member[child[by_parent]]]], family_of))
@@ -152,7 +133,7 @@ def _chain_families(columns: ScopeColumns, member: IntArray, series: IntArray) -
     if cumulative.size < 2:
         return []
     start, end = columns.start[member], columns.end[member]
-    chain = _first_seen(combine(_ids(series[cumulative]), _ids(start[cumulative])))
+    chain = first_seen(combine(digit(series[cumulative]), digit(start[cumulative])))[0]
     by_end = np.lexsort((end[cumulative], chain))
     order = cumulative[by_end]
     linked = np.flatnonzero(np.diff(chain[by_end]) == 0)
@@ -186,7 +167,7 @@ def _window_families_of(columns: ScopeColumns, member: IntArray, series: IntArra
     rows = np.flatnonzero(~columns.cumulative[member] & (start != 0) & (end != 0))
     if rows.size < 2:
         return []
-    group = _first_seen(series[rows])
+    group = first_seen(series[rows])[0]
     by_days = np.lexsort((end[rows], start[rows], group))
     order, group = rows[by_days], group[by_days]
     a, b = start[order], end[order]
@@ -285,7 +266,7 @@ class _Spans:
         on_path = (distance[source] != unseen) & (distance[target] == distance[source] + 1)
         edges = np.flatnonzero(on_path)
         edges = edges[np.lexsort((self.start[edges], target[edges]))]
-        firsts = edges[_run_starts(target[edges])]
+        firsts = edges[run_starts(target[edges])]
         last_edge = np.full(nodes.size, -1, np.int64)
         last_edge[target[firsts]] = firsts
         end_node = np.searchsorted(nodes, self.last + 1 + np.arange(self.first.size) * _DAY)
@@ -346,19 +327,12 @@ class _Spans:
         return np.sort(np.concatenate([*chosen, np.zeros(0, np.int64)]))
 
 
-def _run_starts(values: IntArray) -> BoolArray:
-    """Where each run of equal values begins."""
-    begins = np.ones(values.size, np.bool_)
-    np.not_equal(values[1:], values[:-1], out=begins[1:])
-    return begins
-
-
 def _by_owner(owner: IntArray, ids: IntArray) -> dict[int, tuple[int, ...]]:
     """The ids of each owner, in their order (owners already grouped)."""
     found: dict[int, tuple[int, ...]] = {}
     if owner.size == 0:
         return found
-    cut = np.flatnonzero(_run_starts(owner))
+    cut = np.flatnonzero(run_starts(owner))
     listed = ids.tolist()
     bounds = [*cut.tolist(), owner.size]
     for k, w in enumerate(owner[cut].tolist()):
@@ -371,7 +345,7 @@ def _lookup(
 ) -> IntArray:
     """For each wanted row of three ids, the index of the equal row of ``table``, else −1."""
     n = table[0].size
-    digits = [_ids(np.r_[mine, theirs]) for mine, theirs in zip(table, wanted, strict=True)]
+    digits = [digit(np.r_[mine, theirs]) for mine, theirs in zip(table, wanted, strict=True)]
     key = combine(*digits)
     have, asked = key[:n], key[n:]
     order = np.argsort(have, kind="stable")

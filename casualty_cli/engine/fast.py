@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from casualty_cli.collector import paused_gc
-from casualty_cli.engine.arrays import combine, distinct, distinct_ids
+from casualty_cli.engine.arrays import combine, distinct, distinct_ids, first_seen, run_starts
 from casualty_cli.engine.claims import (
     Claim,
     ClaimSet,
@@ -474,13 +474,8 @@ class _ScopeIds:
             (place, int(place_of_level.max(initial=0)) + 1),
             (window, n_windows),
         )
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        # np.unique numbers keys in sorted order; scope_rows numbers them by first appearance.
-        by_appearance = np.argsort(first, kind="stable")
-        renumber = np.empty_like(by_appearance)
-        renumber[by_appearance] = np.arange(by_appearance.size)
-        of_row = renumber[inverse.reshape(-1)].astype(np.int64)
-        first_row = first[by_appearance].astype(np.int64)
+        # scope_rows numbers the scopes by first appearance.
+        of_row, first_row = first_seen(key)
         # A Scope holds the levels of its first report, as in scope_rows.
         levels = _ScopeLevels(
             codes.outcome[first_row],
@@ -984,7 +979,7 @@ def _overlapping(series: IntArray, start: IntArray, end: IntArray, daily: BoolAr
         return found
     order = rows[np.lexsort((end[rows], start[rows], series[rows]))]
     s, a, b = series[order], start[order], end[order]
-    group = np.cumsum(np.r_[True, s[1:] != s[:-1]])
+    group = np.cumsum(run_starts(s))
     # The latest end of the earlier windows of the same series (offset per group, so that one
     # running maximum serves them all; a group's first window sees a negative reach).
     reach = np.r_[0, np.maximum.accumulate(b + group * _DAY_STEP)[:-1]] - group * _DAY_STEP
@@ -1494,11 +1489,7 @@ def _fast_figures(claims: _ClaimFigures, support: FloatArray, fusion: Fusion) ->
     their claims), column-wise."""
     by_scope = np.argsort(claims.scope, kind="stable")
     s_sorted = claims.scope[by_scope]
-    starts = (
-        np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-        if s_sorted.size
-        else (np.zeros(0, np.int64))
-    )
+    starts = np.flatnonzero(run_starts(s_sorted))
     counts = np.diff(np.r_[starts, s_sorted.size])
     present = s_sorted[starts]
 

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from casualty_cli.engine.arrays import combine, distinct_ids
+from casualty_cli.engine.arrays import combine, digit, distinct_ids
 from casualty_cli.estimates import Estimate, EstimateColumns, Reconciliation, RowText
 from casualty_cli.model import ReportTable
 from casualty_cli.names import path_key, place_key
@@ -283,12 +283,10 @@ def merged_order(parts: Sequence[RankKeys]) -> list[int]:
     }
     # Window end, latest first; the largest best estimate and upper bound; then the key: as two
     # sort keys of several digits each, which sort as the eight columns would, far faster.
-    first = combine(
-        _digit(-codes["period_end"]), _digit(-numbers["best"]), _digit(-numbers["high"])
-    )
+    first = combine(digit(-codes["period_end"]), digit(-numbers["best"]), digit(-numbers["high"]))
     then = combine(
-        *(_digit(codes[name]) for name in ("outcome", "category", "place", "period_start")),
-        _digit(numbers["cumulative"]),
+        *(digit(codes[name]) for name in ("outcome", "category", "place", "period_start")),
+        digit(numbers["cumulative"]),
     )
     order: list[int] = np.lexsort((then, first)).tolist()
     return order
@@ -306,14 +304,6 @@ def _merged_codes(parts: Sequence[tuple[list[str], NDArray[np.int64]]]) -> NDArr
         ]
         + [np.zeros(0, np.int64)]
     )
-
-
-def _digit(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
-    """``values`` as a digit for ``combine``: shifted to start at 0, with their range."""
-    if values.size == 0:
-        return values, 1
-    low = int(values.min())
-    return values - low, int(values.max()) - low + 1
 
 
 def merged_columns(parts: Sequence[EstimateColumns], order: Sequence[int]) -> EstimateColumns:
