@@ -33,7 +33,7 @@ Estimates are kept as columns; their objects, with the audit trail, are made onl
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from operator import attrgetter
@@ -171,13 +171,13 @@ def _reconcile_fast(table: ReportTable, targets: Sequence[Target]) -> Reconcilia
     nested = None
     if candidates.size:
         nested = nest_scopes(
-            scopes.all(), arrays, claim_origin[order], fusion, table.categories, targets,
+            scopes, arrays, claim_origin[order], fusion, table.categories, targets,
             table.places, candidates, scope_columns,
         )  # fmt: skip
     if nested is not None:
         fusion = nested.fusion
         support[order] = nested.support
-        scopes.extra.extend(nested.scopes[len(scopes) :])
+        scopes.extra.extend(nested.families.added)
     fast_support = support[: fast.rows.size]
     slow_support = {
         id(claim): float(s)
@@ -404,6 +404,9 @@ class _ScopeList(Sequence[Scope]):
 
     def all(self) -> list[Scope]:
         return [*self._make(range(self._n_row)), *self.extra]
+
+    def __iter__(self) -> Iterator[Scope]:
+        return iter(self.all())  # all at once, not one ``_make`` an index
 
     def _make(self, indices: Sequence[int]) -> list[Scope]:
         table, levels = self._table, self._levels

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,9 +88,8 @@ class Message:
         return self.kind in ("sum", "residual", "union")
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What a message needs of a posterior."""
+class Summary(NamedTuple):
+    """What a message needs of a posterior (a tuple: thousands are made a pass)."""
 
     best: int
     low: int
@@ -252,7 +251,8 @@ def nest(base: ScopeClaims, direct: Fusion, families: Families) -> Nesting:
             summary = refits[key]
             if summary is not None:
                 up_summary[parent] = summary
-    hulls = {s: (int(direct.hull_low[s]), int(direct.hull_high[s])) for s in q_of}
+    hull_low, hull_high = direct.hull_low.tolist(), direct.hull_high.tolist()
+    hulls = {s: (hull_low[s], hull_high[s]) for s in q_of}
     for s, message in up.items():
         hulls.setdefault(s, (message.low, message.high))
     for level in reversed(levels):
@@ -832,7 +832,7 @@ def _residual(child: int, family: Family, whole: Summary, others: Sequence[Summa
 class Nested:
     """The outcome of nesting: every scope (old and added), their final fusion and messages."""
 
-    scopes: list[Scope]
+    scopes: Sequence[Scope]  # the given ones (maybe made on demand), then any added
     fusion: Fusion
     support: FloatArray  # per claim of the input, from the final fusion
     messages: dict[int, list[Message]]
@@ -867,10 +867,13 @@ def nest_scopes(
             families = find_families_columnwise(columns, has_claims, candidates, keys)
     if families is None:
         listed = None if candidates is None else candidates.tolist()
-        families = find_families(scopes, has_claims.tolist(), categories, targets, places, listed)
+        families = find_families(
+            list(scopes), has_claims.tolist(), categories, targets, places, listed
+        )
     if not families.families:
         return None
-    all_scopes = [*scopes, *families.added]
+    # ``scopes`` may make its Scope objects on demand: kept as it is unless some were added.
+    all_scopes = [*scopes, *families.added] if families.added else scopes
     n_scopes = len(all_scopes)
     base = ScopeClaims(claims, claim_origin, n_scopes)
     widened = _widen(direct, n_scopes)
