@@ -19,7 +19,8 @@ from hypothesis.strategies import SearchStrategy
 
 from casualty_cli.engine import fast
 from casualty_cli.engine.columnar_families import LazyKeys, find_families_columnwise
-from casualty_cli.engine.families import Families, Family, find_families
+from casualty_cli.engine.families import Families, Family, find_families, scope_key
+from casualty_cli.engine.nesting import _sortable
 from casualty_cli.model import ReportTable
 
 from .test_engine_fast import assert_equal, table_of
@@ -278,3 +279,18 @@ def test_breakdowns_declared_open_take_the_column_wise_path(rows: list[tuple[str
     t = table_of("".join(lines), "reports.yaml")
     assert t.categories and t.places
     assert_equal(t)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(mixed_rows, min_size=1, max_size=40))
+def test_the_scopes_order_is_the_order_of_their_keys(rows: list[tuple[str, ...]]) -> None:
+    """Coherence orders its constraints by ``columns.order`` on this path: it must sort the
+    scopes as their keys do, names keyed ("syria" is "Syria") and a missing day first."""
+    t = table(rows)
+    ids = fast._ScopeIds.build(t, fast._Codes(t))
+    scopes = fast._ScopeList(t, ids)
+    _, columns = fast._family_candidates(t, ids, scopes, False)
+    every = scopes.all()
+    by_key = sorted(range(len(every)), key=lambda s: _sortable(scope_key(every[s])))
+    assert sorted(range(len(every)), key=columns.order.tolist().__getitem__) == by_key
+    assert sorted(columns.order.tolist()) == list(range(len(every)))

@@ -27,7 +27,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,7 +92,7 @@ def time_chains(families: Families) -> list[list[int]]:
 
 
 def cohere(
-    fusion: Fusion, families: Families, rank: Callable[[int], tuple[object, ...]]
+    fusion: Fusion, families: Families, rank: Callable[[int], Any]
 ) -> tuple[Fusion, dict[int, set[str]]]:
     """Best estimates made coherent across every family and chain; the flags that say so.
 
@@ -122,7 +122,7 @@ def _coherent_integers(
     sums: Sequence[Family],
     chains: Sequence[Sequence[int]],
     fusion: Fusion,
-    rank: Callable[[int], tuple[object, ...]],
+    rank: Callable[[int], Any],
 ) -> dict[int, int]:
     """The projection of the constraints' scopes (statistics.md 5.4), rounded coherently.
 

@@ -58,6 +58,9 @@ class ScopeColumns(NamedTuple):
     start: IntArray  # day ordinals, 0 where there is none
     end: IntArray
     cumulative: BoolArray
+    # Each scope's place among all of them by what it is (outcome, category, place, start, end,
+    # cumulative), as ``scope_key`` tuples order them: coherence's order, read without objects.
+    order: IntArray
 
 
 def find_families_columnwise(

@@ -800,9 +800,9 @@ def _family_candidates(
     """
     levels = ids.levels
     extra = scopes.extra
-    outcome = _ids_with_extra(
-        [str(o) for o in table.outcome.levels], levels.outcome, [str(x.outcome) for x in extra]
-    )
+    level_outcomes = [str(o) for o in table.outcome.levels]
+    extra_outcomes = [str(x.outcome) for x in extra]
+    outcome = _ids_with_extra(level_outcomes, levels.outcome, extra_outcomes)
     category_paths = _paths_with_extra(
         table.category.levels, levels.category, [x.category for x in extra]
     )
@@ -861,10 +861,32 @@ def _family_candidates(
         up_to_one = np.isin(series * _DAY_STEP + s_end, bulletin)
         wanted |= daily & after_one & up_to_one
         wanted |= daily & _overlapping(series, s_start, s_end, daily)
+    # Outcome ids are given as ``_ids_with_extra`` meets the texts: rank them by the texts.
+    outcome_rank = _text_ranks(list(dict.fromkeys([*level_outcomes, *extra_outcomes])))
+    order = np.empty(n, np.int64)
+    order[
+        np.lexsort(
+            (
+                cumulative,
+                s_end,
+                s_start,
+                place_paths.rank[place_paths.own],
+                category_paths.rank[category_paths.own],
+                outcome_rank[outcome[0]],
+            )
+        )
+    ] = np.arange(n)
     columns = ScopeColumns(
-        outcome[0], category_paths, place_paths, window[0], s_start, s_end, cumulative
+        outcome[0], category_paths, place_paths, window[0], s_start, s_end, cumulative, order
     )
     return np.flatnonzero(wanted), columns
+
+
+def _text_ranks(texts: Sequence[str]) -> IntArray:
+    """Each text's place among ``texts`` sorted."""
+    rank = np.zeros(max(len(texts), 1), np.int64)
+    rank[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
+    return rank
 
 
 def _in_complete_breakdown(

@@ -19,7 +19,7 @@ import functools
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -861,10 +861,13 @@ def nest_scopes(
     """
     has_claims = np.bincount(claims.scope, minlength=len(scopes)) > 0
     families = None
+    rank: Callable[[int], Any] | None = None
     if columns is not None and candidates is not None and not targets:
         if not _declares_complete(categories, places or {}):
             keys = LazyKeys(scopes)
             families = find_families_columnwise(columns, has_claims, candidates, keys)
+            # No two scopes share a key here: their order by key is their order by rank.
+            rank = columns.order.tolist().__getitem__
     if families is None:
         listed = None if candidates is None else candidates.tolist()
         families = find_families(
@@ -880,9 +883,9 @@ def nest_scopes(
     nesting = nest(base, widened, families)
     # The finder keyed every scope it looked at: each member of a family among them.  Only the
     # scopes of broken constraints are ranked.
-    final, coherence_flags = cohere(
-        nesting.final, families, functools.cache(lambda s: _sortable(families.keys[s]))
-    )
+    if rank is None:
+        rank = functools.cache(lambda s: _sortable(families.keys[s]))
+    final, coherence_flags = cohere(nesting.final, families, rank)
     flags = _family_flags(families, widened)
     for scope, names in coherence_flags.items():
         flags.setdefault(scope, set()).update(names)
