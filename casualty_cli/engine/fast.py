@@ -43,7 +43,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from casualty_cli.collector import paused_gc
-from casualty_cli.engine.arrays import combine, distinct, distinct_ids, first_seen, run_starts
+from casualty_cli.engine.arrays import (
+    combine,
+    distinct,
+    distinct_ids,
+    first_seen,
+    run_starts,
+    within,
+)
 from casualty_cli.engine.claims import (
     Claim,
     ClaimSet,
@@ -1671,27 +1678,38 @@ def _patches(
     if nested is None:
         return {}
     touched = _touched(nested)
-    position = {int(s): i for i, s in enumerate(figures.present.tolist())}
+    position = {s: i for i, s in enumerate(figures.present.tolist())}
+    at = sorted(position[s] for s in touched if s in position)  # others: the Python path's
+    if not at:
+        return {}
+    # Every column read once for the scopes patched, then sliced per scope as Python lists.
+    first = figures.claim_start[at]
+    n = figures.origins[at]
+    claims = figures.claims_by_scope[np.repeat(first, n) + within(n)]
+    origin = fast.origin[claims].tolist()
+    level = codes.count[fast.rows[claims]]
+    strong_claim = (fast.q[claims] >= DISPUTE_MIN_Q) & (support[claims] >= CONTESTED_BELOW)
+    bands = list(
+        zip(
+            quantities.support_low[level].tolist(),
+            quantities.support_high[level].tolist(),
+            strict=True,
+        )
+    )
+    strong = strong_claim.tolist()
     flag_sets = [_flags(bits) for bits in range(32)]
     patches: dict[int, _Patch] = {}
-    for scope_id in sorted(touched):
-        at = position.get(scope_id)
-        if at is None:
-            continue  # a scope of the Python path: its Estimate has it already
-        start, n = int(figures.claim_start[at]), int(figures.origins[at])
-        claims = figures.claims_by_scope[start : start + n]
+    ends = np.cumsum(n).tolist()
+    scope_ids = figures.present[at].tolist()
+    bits = figures.flag_bits[at].tolist()
+    start = 0
+    for scope_id, end, flag_bits in zip(scope_ids, ends, bits, strict=True):
         nesting = nesting_of(nested, scope_id, nested.scopes, origin_names, audit=False)
-        own = [origin_names[o] for o in fast.origin[claims].tolist()]
-        level = codes.count[fast.rows[claims]]
-        strong = [
-            (int(quantities.support_low[lv]), int(quantities.support_high[lv]))
-            for lv, q, s in zip(
-                level.tolist(), fast.q[claims].tolist(), support[claims].tolist(), strict=True
-            )
-            if q >= DISPUTE_MIN_Q and s >= CONTESTED_BELOW
-        ]
-        flags, origins = _nested_flags(flag_sets[int(figures.flag_bits[at])], own, nesting, strong)
+        own = [origin_names[o] for o in origin[start:end]]
+        sure = [bands[i] for i in range(start, end) if strong[i]]
+        flags, origins = _nested_flags(flag_sets[flag_bits], own, nesting, sure)
         patches[scope_id] = _Patch(flags, origins)
+        start = end
     return patches
 
 
