@@ -436,17 +436,6 @@ class _Evidence:
             kept += [box[s] for box in (self.caps, self.floors) if s in box]
         return kept
 
-    def of(
-        self, s: int, excluded: frozenset[int], *, up: bool, down: bool
-    ) -> tuple[Rows, list[Message]]:
-        rows = self.rows_of.get(s, _NO_ROWS)
-        messages = self.messages(s, up=up, down=down)
-        if excluded:
-            origin = self.base.origins
-            rows = tuple(r for r in rows if origin[r] not in excluded)
-            messages = [m for m in messages if not m.origins & excluded]
-        return rows, messages
-
 
 _Key = tuple[object, ...]
 
@@ -470,19 +459,25 @@ class _Refits:
         self.ready: dict[tuple[object, ...], Summary | None] = {}
 
     def ask(self, s: int, excluded: frozenset[int], *, up: bool, down: bool) -> tuple[object, ...]:
-        full_rows = self.evidence.rows_of.get(s, _NO_ROWS)
-        full_messages = self.evidence.messages(s, up=up, down=down)
-        untouched = not excluded or (
-            self.evidence.origins_of(s).isdisjoint(excluded)
-            and not any(m.origins & excluded for m in full_messages)
-        )
-        if untouched:
+        evidence = self.evidence
+        full_rows = evidence.rows_of.get(s, _NO_ROWS)
+        full_messages = evidence.messages(s, up=up, down=down)
+        if not excluded or (
+            evidence.origins_of(s).isdisjoint(excluded)
+            and all(m.origins.isdisjoint(excluded) for m in full_messages)
+        ):
             # Most asks leave nothing out: answer from the full evidence, filtering nothing.
             rows, messages, unchanged = full_rows, full_messages, True
+            kept: tuple[bool, ...] = ()
         else:
-            rows, messages = self.evidence.of(s, excluded, up=up, down=down)
+            origin = self.base.origins
+            rows = tuple(r for r in full_rows if origin[r] not in excluded)
+            kept = tuple(m.origins.isdisjoint(excluded) for m in full_messages)
+            messages = [m for m, keep in zip(full_messages, kept, strict=True) if keep]
             unchanged = len(rows) == len(full_rows) and len(messages) == len(full_messages)
-        key: tuple[object, ...] = (s, up, down, None if unchanged else frozenset(rows))
+        # A refit is known by the evidence it keeps: its claims *and* which of its messages,
+        # since two asks may keep the same claims and not the same messages.
+        key: _Key = (s, up, down, None if unchanged else (frozenset(rows), kept))
         if key in self.wanted or key in self.ready:
             return key
         if not rows and not messages:
