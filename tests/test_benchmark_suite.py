@@ -6,6 +6,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 if str(BENCHMARKS) not in sys.path:  # benchmarks/ is no package; its scripts import each other
     sys.path.insert(0, str(BENCHMARKS))
@@ -97,3 +99,17 @@ def test_results_markdown_compares_the_start_up_with_the_baseline() -> None:
 
 def test_results_markdown_leaves_out_a_start_up_not_measured() -> None:
     assert "Start-up" not in suite.results_markdown(figures(), SIZES, [], None)
+
+
+def test_bench_part_reads_the_total_callgrind_prints() -> None:
+    import bench_part
+
+    report = "==12== Events    : Ir\n==12== Collected : 4797025770\n==12== I   refs: 4,797,025,770"
+    assert bench_part._collected(report) == 4_797_025_770
+
+
+def test_bench_part_says_so_when_callgrind_printed_no_total() -> None:
+    import bench_part
+
+    with pytest.raises(RuntimeError, match="no total"):
+        bench_part._collected("valgrind: command not found")
