@@ -1456,9 +1456,7 @@ def _claim_arrays(
     """Components gathered from one table per distinct kernel, with no Python loop per claim."""
     per_claim = kernels.size[kernel]
     comp_claim = np.repeat(np.arange(kernel.size, dtype=np.int64), per_claim)
-    starts = np.cumsum(per_claim) - per_claim
-    within = np.arange(comp_claim.size, dtype=np.int64) - np.repeat(starts, per_claim)
-    comp = np.repeat(kernels.offset[kernel], per_claim) + within
+    comp = np.repeat(kernels.offset[kernel], per_claim) + within(per_claim)
     return ClaimArrays(
         scope=scope,
         q=q,
