@@ -23,6 +23,7 @@ from casualty_cli.engine.nesting import (
     ScopeClaims,
     Summary,
     _Evidence,
+    _Key,
     _Refits,
     nest,
 )
@@ -105,3 +106,55 @@ def test_no_message_carries_the_word_of_an_origin_of_its_scope(rows: list[tuple[
             spoken = {base.origins[r] for r in own[scope]}
             for message in messages:
                 assert message.kind == "residual" or not message.origins & spoken, message
+
+
+origin_sets = st.frozensets(st.integers(0, 3), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    claim_origins=st.lists(st.integers(0, 3), min_size=0, max_size=4),
+    up_origins=st.one_of(st.none(), origin_sets),
+    cap_origins=st.one_of(st.none(), origin_sets),
+    asks=st.lists(st.tuples(origin_sets, st.booleans()), min_size=1, max_size=8),
+)
+def test_refits_asked_together_are_the_refits_asked_alone(
+    claim_origins: list[int],
+    up_origins: frozenset[int] | None,
+    cap_origins: frozenset[int] | None,
+    asks: list[tuple[frozenset[int], bool]],
+) -> None:
+    """One scope with claims, an up-message and a cap of random origins: whatever is left out,
+    each ask answered in a shared pass is what it would be if asked alone."""
+    claims = ClaimArrays.from_rows(
+        (0, ((10 + 3 * i, 10 + 3 * i, 1.0),), 0.5 + 0.1 * i) for i in range(len(claim_origins))
+    )
+    up = (
+        {}
+        if up_origins is None
+        else {0: Message("sum", 0, FAMILY, 40, 36, 44, 0.7, up_origins, "")}
+    )
+    caps = (
+        {}
+        if cap_origins is None
+        else {0: Message("cap", 0, FAMILY, 30, 0, 30, 0.6, cap_origins, "")}
+    )
+
+    def fresh() -> _Refits:
+        base = ScopeClaims(claims, np.array(claim_origins, np.int64), n_scopes=1)
+        evidence = _Evidence(base, {0: tuple(range(len(claim_origins)))}, up, caps, {}, {})
+        return _Refits(base, evidence, {}, {})
+
+    def answer(refits: _Refits, excluded: frozenset[int], upward: bool) -> _Key:
+        return refits.ask(0, excluded, up=upward, down=not upward)
+
+    alone = []
+    for excluded, upward in asks:
+        single = fresh()
+        key = answer(single, excluded, upward)
+        single.run()
+        alone.append(single[key])
+    shared = fresh()
+    keys = [answer(shared, excluded, upward) for excluded, upward in asks]
+    shared.run()
+    assert [shared[key] for key in keys] == alone
