@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import cast
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -339,6 +340,49 @@ def test_the_sparse_projection_meets_the_dense_one(
     project_group(dense, v, group)
     project_large_group(generated, v, group)
     assert generated == pytest.approx(dense, abs=1e-6 * max(1.0, *map(abs, x.values())))
+
+
+def _block_by_search(problem: coherence._SparseProblem, j: int) -> list[int]:
+    """The passive constraints joined to ``j`` by shared scopes, searched from scratch."""
+    at, start = problem.at, problem.row_start
+    seen, todo = {j}, [j]
+    while todo:
+        k = todo.pop()
+        for s in at.scope[start[k] : start[k + 1]].tolist():
+            lo, hi = problem.scope_start[s], problem.scope_start[s + 1]
+            for other in problem.rows_of_scope[lo:hi].tolist():
+                if problem.passive[other] and other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+    return sorted(seen)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tangles())
+def test_the_sparse_solver_keeps_its_blocks_as_a_search_would_find_them(
+    tangle: tuple[_Ranges, Families, list[int]],
+) -> None:
+    """The groups of passive constraints are kept as constraints turn passive and rebuilt when
+    a step back turns some back: every block must be what a search over the passive set finds."""
+    ranges, families, _ = tangle
+    group: list[Family | Sequence[int]] = [f for f in families.families if not f.chain]
+    group += time_chains(families)
+    assume(group)
+    checked: list[int] = []
+
+    class Checked(coherence._SparseProblem):
+        def block_of(self, j: int) -> NDArray[np.int64]:
+            block = super().block_of(j)
+            assert block.tolist() == _block_by_search(self, j)
+            checked.append(block.size)
+            return block
+
+    x = {s: float(b) for s, b in enumerate(ranges.best.tolist())}
+    v = {
+        s: variance(lo, hi) for s, (lo, hi) in enumerate(zip(ranges.low, ranges.high, strict=True))
+    }
+    with patch.object(coherence, "_SparseProblem", Checked):
+        project_large_group(x, v, group)
 
 
 # --- regional and national totals: large groups ---------------------------------------------------
