@@ -7,9 +7,11 @@ the split must change neither a figure nor a flag nor the order of the rows.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import runpy
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from casualty_cli.errors import Location
 from casualty_cli.estimates import EstimateColumns
 from casualty_cli.load import load_reports
 from casualty_cli.model import CategoryNode, ReportTable
+from casualty_cli.parallel import side_by_side
 from casualty_cli.render.estimates import estimate_lines, write_estimates
 
 from .test_engine_fast import HEADER, Row, csv_table, phrases, table_of, yaml_table
@@ -446,3 +449,44 @@ def test_merged_order_ranks_as_the_rank_key_does(parts: list[list[tuple[Any, ...
         return (-position(row, 0), -row[1], -row[2], *texts, row[7], index)
 
     assert merged == sorted(range(len(every)), key=key)
+
+
+# --- sharing the parts between two processes ----------------------------------------------------
+
+
+def test_two_processes_take_every_part_once_from_the_queue() -> None:
+    with partition._PartQueue(list(range(300))) as queue:
+        theirs, mine = side_by_side(lambda: list(queue), lambda: list(queue))
+    assert sorted(theirs + mine) == list(range(300))
+
+
+def test_the_largest_parts_are_queued_first_for_whichever_process_is_free() -> None:
+    parts = [[1, 2, 3], [4, 5, 6, 7, 8], [9], [10, 11, 12]]
+    with partition._shares(parts) as (theirs, mine):
+        assert theirs is mine
+        assert list(mine) == [1, 0, 3, 2]  # by size, ties by number
+
+
+def test_more_parts_than_a_pipe_surely_holds_are_shared_even_and_odd() -> None:
+    parts = [[row] for row in range(partition._PartQueue.ROOM + 1)]
+    with partition._shares(parts) as (theirs, mine):
+        assert list(theirs) == list(range(1, len(parts), 2))
+        assert list(mine) == list(range(0, len(parts), 2))
+
+
+def test_the_merged_columns_do_not_depend_on_which_process_ran_which_part(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = load_reports([generated])
+    expected = reconcile_in_parts(table, 2, part_rows=2_500, phrases=True)
+    monkeypatch.setattr(partition, "_shares", lambda parts: _reversed_shares(len(parts)))
+    swapped = reconcile_in_parts(table, 2, part_rows=2_500, phrases=True)
+    assert expected is not None and swapped is not None
+    assert swapped.columns() == expected.columns()
+    assert swapped.reported_phrases() == expected.reported_phrases()
+
+
+@contextlib.contextmanager
+def _reversed_shares(n: int) -> Iterator[tuple[range, range]]:
+    """The old halves, swapped between the processes and each run backwards."""
+    yield range(n - 1 - (n - 1) % 2, -1, -2), range(n - 1 - n % 2, -1, -2)
