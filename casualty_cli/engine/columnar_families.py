@@ -4,8 +4,8 @@ Where no category or place is declared complete and no ``--period`` is asked for
 ever added and every family is made of scopes that have claims.  Then each kind of family is a
 lookup among the scopes' coordinates as integer ids: a category's nearest ancestor at the same
 outcome, place and window; a place's at the same outcome, category and window; the next count of
-a cumulative series and the days between the two; the windows inside a longer window.  Only the
-last is decided in Python, one longer window at a time, by ``families._window_families``.
+a cumulative series and the days between the two; the windows inside a longer window, for every
+longer window at once (``_Spans``).
 
 The families come in exactly the order ``families._Finder`` lists them (its dictionaries follow
 the scopes' ids): the messages keep the first of two equal offers, and coherence solves its
@@ -15,7 +15,6 @@ constraints in family order, so the order is part of the output's bytes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -356,19 +355,6 @@ def _lookup(
         return np.full(asked.size, -1, np.int64)
     at = np.minimum(np.searchsorted(have[order], asked), n - 1)
     return np.where(have[order][at] == asked, order[at], -1)
-
-
-class _Days:
-    """``date.fromordinal``, once per day."""
-
-    def __init__(self) -> None:
-        self._made: dict[int, date] = {}
-
-    def __call__(self, ordinal: int) -> date:
-        day = self._made.get(ordinal)
-        if day is None:
-            day = self._made[ordinal] = date.fromordinal(ordinal)
-        return day
 
 
 class LazyKeys(Mapping[int, ScopeKey]):

@@ -1257,8 +1257,8 @@ def _difference_figures(
     figures = _fast_figures(claims, support, fusion)
     by_scope = figures.claims_by_scope.tolist()
     names = [derived.origin_names[o] for o in derived.origin[picked][by_scope].tolist()]
-    strong = (claims.q >= DISPUTE_MIN_Q) & (support >= CONTESTED_BELOW)
-    flag_sets = [_flags(bits) for bits in range(32)]
+    strong = ((claims.q >= DISPUTE_MIN_Q) & (support >= CONTESTED_BELOW)).tolist()
+    bands = _bands(support_low, support_high)
     found = {}
     for scope, cmin, cmax, cons, reports, origins, bits, first, kept in zip(
         figures.present.tolist(),
@@ -1273,14 +1273,10 @@ def _difference_figures(
         strict=True,
     ):
         own = tuple(names[first : first + origins])  # by name, as build_claims orders them
-        flags = flag_sets[bits]
+        flags = _FLAG_SETS[bits]
         nesting = nestings.get(scope)
         if nesting is not None:
-            told = [
-                (int(support_low[k]), int(support_high[k]))
-                for k in by_scope[first : first + origins]
-                if strong[k]
-            ]
+            told = [bands[k] for k in by_scope[first : first + origins] if strong[k]]
             flags, origins = _nested_flags(flags, own, nesting, told)
         found[scope] = EstimateFigures(
             cmin if kept else None,
@@ -1292,6 +1288,11 @@ def _difference_figures(
             own,
         )
     return found
+
+
+def _bands(low: IntArray, high: IntArray) -> list[tuple[int, int]]:
+    """Each claim's support ``(low, high)`` as Python ints, read once for a loop over scopes."""
+    return list(zip(low.tolist(), high.tolist(), strict=True))
 
 
 def _nested_flags(
@@ -1614,10 +1615,9 @@ def _columns(
     }
     for name in ("best", "low", "high", "low95", "high95"):
         columns[name] = getattr(fusion, name)[ranked].tolist()
-    flag_sets = [_flags(bits) for bits in range(32)]
     flags: list[tuple[str, ...]] = [()] * n_scopes
     for scope, bits in zip(figures.present.tolist(), figures.flag_bits.tolist(), strict=True):
-        flags[scope] = flag_sets[bits]
+        flags[scope] = _FLAG_SETS[bits]
     optional = {
         "claimed_min": figures.claimed_min,
         "claimed_max": figures.claimed_max,
@@ -1687,15 +1687,8 @@ def _patches(
     origin = fast.origin[claims].tolist()
     level = codes.count[fast.rows[claims]]
     strong_claim = (fast.q[claims] >= DISPUTE_MIN_Q) & (support[claims] >= CONTESTED_BELOW)
-    bands = list(
-        zip(
-            quantities.support_low[level].tolist(),
-            quantities.support_high[level].tolist(),
-            strict=True,
-        )
-    )
+    bands = _bands(quantities.support_low[level], quantities.support_high[level])
     strong = strong_claim.tolist()
-    flag_sets = [_flags(bits) for bits in range(32)]
     patches: dict[int, _Patch] = {}
     ends = np.cumsum(n).tolist()
     scope_ids = figures.present[at].tolist()
@@ -1705,7 +1698,7 @@ def _patches(
         nesting = nesting_of(nested, scope_id, nested.scopes, origin_names, audit=False)
         own = [origin_names[o] for o in origin[start:end]]
         sure = [bands[i] for i in range(start, end) if strong[i]]
-        flags, origins = _nested_flags(flag_sets[flag_bits], own, nesting, sure)
+        flags, origins = _nested_flags(_FLAG_SETS[flag_bits], own, nesting, sure)
         patches[scope_id] = _Patch(flags, origins)
         start = end
     return patches
@@ -1851,7 +1844,6 @@ def _fast_estimates(
     names_sorted = [origin_names[o] for o in fast.origin[by_scope][name_order].tolist()]
 
     present = figures.present
-    flag_sets = [_flags(bits) for bits in range(32)]
     columns = zip(
         present.tolist(),
         rank_of[present].tolist(),
@@ -1885,7 +1877,7 @@ def _fast_estimates(
             None if cons < 0 else cons,
             nr,
             nc,
-            flag_sets[bits],
+            _FLAG_SETS[bits],
             tuple(evidence_sorted[r0 : r0 + nr]),
             (),
             tuple(names_sorted[c0 : c0 + nc]),
@@ -1901,6 +1893,10 @@ def _flags(bits: int) -> tuple[str, ...]:
         "wide_range": bits & 16,
     }
     return tuple(flag for flag in FLAG_ORDER if on.get(flag, 0))
+
+
+_FLAG_SETS = tuple(_flags(bits) for bits in range(32))
+"""The flags of every combination of the five flag bits, by bits."""
 
 
 # --- ranking --------------------------------------------------------------------------------------

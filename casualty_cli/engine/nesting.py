@@ -437,7 +437,7 @@ class _Evidence:
         return kept
 
 
-_Key = tuple[object, ...]
+_Key = tuple[object, ...]  # a refit: the scope, which messages it may read, the evidence kept
 
 
 class _Refits:
@@ -455,10 +455,10 @@ class _Refits:
         self.known = known  # up posteriors on all their evidence, reused when nothing is left out
         self.direct = direct  # direct posteriors, reused for a parent that received nothing
         self.pool = _Pool(base)
-        self.wanted: dict[tuple[object, ...], int | None] = {}
-        self.ready: dict[tuple[object, ...], Summary | None] = {}
+        self.wanted: dict[_Key, int | None] = {}
+        self.ready: dict[_Key, Summary | None] = {}
 
-    def ask(self, s: int, excluded: frozenset[int], *, up: bool, down: bool) -> tuple[object, ...]:
+    def ask(self, s: int, excluded: frozenset[int], *, up: bool, down: bool) -> _Key:
         evidence = self.evidence
         full_rows = evidence.rows_of.get(s, _NO_ROWS)
         full_messages = evidence.messages(s, up=up, down=down)
@@ -508,7 +508,7 @@ class _Refits:
         self.wanted.clear()
         self.pool = _Pool(self.base)
 
-    def __getitem__(self, key: tuple[object, ...]) -> Summary | None:
+    def __getitem__(self, key: _Key) -> Summary | None:
         return self.ready[key]
 
 

@@ -71,6 +71,7 @@ RANK_KEYS = ("period_end", "best", "high", "outcome", "category", "place", "peri
 """The columns the ranking reads (``reconciliation._rank_key``) but its last, ``cumulative``."""
 
 _TEXT_KEYS = ("period_end", "outcome", "category", "place", "period_start")
+_NUMBER_KEYS = ("best", "high", "cumulative")
 
 
 class RankKeys(NamedTuple):
@@ -91,9 +92,7 @@ class RankKeys(NamedTuple):
             position[None] = -1
             codes = np.fromiter(map(position.__getitem__, values), np.int64, len(values))
             texts[name] = (levels, codes)
-        numbers = {
-            name: np.asarray(columns[name], np.int64) for name in ("best", "high", "cumulative")
-        }
+        numbers = {name: np.asarray(columns[name], np.int64) for name in _NUMBER_KEYS}
         return cls(texts, numbers)
 
 
@@ -331,8 +330,7 @@ def merged_order(parts: Sequence[RankKeys]) -> list[int]:
     (``reconciliation._rank_key``)."""
     codes = {name: _merged_codes([part.texts[name] for part in parts]) for name in _TEXT_KEYS}
     numbers = {
-        name: np.concatenate([part.numbers[name] for part in parts])
-        for name in ("best", "high", "cumulative")
+        name: np.concatenate([part.numbers[name] for part in parts]) for name in _NUMBER_KEYS
     }
     # Window end, latest first; the largest best estimate and upper bound; then the key: as two
     # sort keys of several digits each, which sort as the eight columns would, far faster.
